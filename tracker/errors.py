@@ -1,0 +1,22 @@
+"""The one exception type for mistakes a user can fix (bad paths, malformed files, unknown names).
+
+The CLI prints these as a single line and exits non-zero; anything else is a bug and keeps its traceback.
+"""
+
+
+class TrackerError(Exception):
+    """A user-facing error whose message is complete on one line."""
+
+
+class MissingDependency(TrackerError):
+    """An optional dependency is not installed; the message says what to install."""
+
+
+def require(module: str, hint: str):
+    """Import an optional module or raise a one-line hint."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingDependency(f"{module} is not installed: {hint} ({exc})") from None

@@ -1,0 +1,73 @@
+"""Names -> builders, with what a user needs to know about each model before loading it.
+
+Builders are given as ``"module:function"`` strings so that listing the zoo (``tracker models``)
+never imports TensorFlow. Stage interfaces every builder returns (frames are BGR ``uint8`` arrays of
+shape ``(H, W, 3)``, as OpenCV delivers them; boxes are xyxy pixels):
+
+- ``detector``: callable ``frame -> Detections``; attribute ``classes`` (list of label strings).
+- ``backbone``: a ``tf.keras.Model`` mapping RGB float images to feature maps.
+- ``embedder``: callable ``(frame, Detections) -> np.ndarray (N, D)`` of L2-normalised vectors.
+- ``segmenter``: callable ``frame -> np.ndarray (H, W) float32`` foreground probability (binary
+  segmenters) or ``(H, W, C)`` class probabilities; attribute ``classes``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import TrackerError
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    task: str  # "detector" | "backbone" | "embedder" | "segmenter"
+    builder: str  # "package.module:function", called with **kwargs
+    input_size: str
+    classes: str
+    source: str
+    license: str
+    description: str = ""
+    default: bool = False
+
+
+_ENTRIES: list[ZooEntry] = [
+    # Entries are added by the modules that implement them; keep this table sorted by task.
+]
+
+
+def register(entry: ZooEntry) -> None:
+    """Add an entry (used by plug-ins and tests; the built-in table is above)."""
+    if any(e.name == entry.name for e in _ENTRIES):
+        raise ValueError(f"zoo entry {entry.name!r} already registered")
+    _ENTRIES.append(entry)
+
+
+def entries(task: str | None = None) -> list[ZooEntry]:
+    return [e for e in _ENTRIES if task is None or e.task == task]
+
+
+def get(name: str, task: str | None = None) -> ZooEntry:
+    for e in _ENTRIES:
+        if e.name == name and (task is None or e.task == task):
+            return e
+    known = ", ".join(e.name for e in entries(task)) or "none"
+    kind = f"{task} " if task else ""
+    raise TrackerError(f"unknown {kind}model {name!r} (known: {known})")
+
+
+def default(task: str) -> ZooEntry:
+    for e in entries(task):
+        if e.default:
+            return e
+    raise TrackerError(f"no default {task} in the zoo")
+
+
+def load(name: str, task: str | None = None, **kwargs: Any) -> Any:
+    """Build the model registered as ``name``."""
+    entry = get(name, task)
+    module_name, func_name = entry.builder.split(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, func_name)(**kwargs)
