@@ -35,6 +35,17 @@ class ZooEntry:
 
 _ENTRIES: list[ZooEntry] = [
     # Entries are added by the modules that implement them; keep this table sorted by task.
+    ZooEntry(
+        name="selfie",
+        task="segmenter",
+        builder="tracker.zoo.segmenters:selfie",
+        input_size="256x256 (any frame: resized in, mapped back out)",
+        classes="background, person",
+        source="PyPI mediapipe 0.10.21: mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+        license="Apache-2.0",
+        description="MediaPipe selfie segmentation (TFLite): per-pixel person probability.",
+        default=True,
+    ),
 ]
 
 
