@@ -1,0 +1,363 @@
+"""Where results go: annotated video, MOTChallenge result text, JSON lines and CSV.
+
+Every sink survives an interrupted run: text sinks flush after each frame, and the video sink writes a
+fragmented H.264 mp4 through an ffmpeg child that does not receive the terminal's Ctrl+C, so closing
+its stdin after ``KeyboardInterrupt`` still finalises a playable file.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import os
+import queue
+import subprocess
+import threading
+import warnings
+from pathlib import Path
+from typing import IO, Sequence
+
+import numpy as np
+
+from ..errors import TrackerError
+
+__all__ = ["VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "check_output_path", "track_records"]
+
+
+# -- output path checks -------------------------------------------------------------------------
+
+
+def check_output_path(path: str | os.PathLike, *, inputs: Sequence = (), overwrite: bool = True) -> Path:
+    """Validate an output file path before anything is written; returns it as a ``Path``.
+
+    Raises a one-line :class:`TrackerError` when the parent folder is missing or not writable, the path
+    is a folder, it is the same file as one of ``inputs`` (camera indexes and URLs are ignored), or it
+    exists and ``overwrite`` is False. Nothing is created or truncated here.
+    """
+    out = Path(os.fspath(path)).expanduser()
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        raise TrackerError(f"output folder does not exist: {parent}")
+    if not parent.is_dir():
+        raise TrackerError(f"output folder is not a folder: {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise TrackerError(f"output folder is not writable: {parent}")
+    if out.is_dir():
+        raise TrackerError(f"output path is a folder, expected a file: {out}")
+    for item in inputs:
+        if isinstance(item, (int, np.integer)) or item is None:
+            continue
+        text = os.fspath(item)
+        if "://" in text or text.strip().isdigit():
+            continue
+        inp = Path(text).expanduser()
+        same = out.resolve() == inp.resolve()
+        if not same and out.exists() and inp.exists():
+            try:
+                same = os.path.samefile(out, inp)
+            except OSError:
+                same = False
+        if same:
+            raise TrackerError(f"output {out} is the same file as input {text}; choose another output path")
+    if out.exists() and not overwrite:
+        raise TrackerError(f"output exists: {out} (pass --overwrite or choose another path)")
+    return out
+
+
+# -- video --------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _ffmpeg_with_x264() -> str | None:
+    """Path of imageio-ffmpeg's ffmpeg binary if it has libx264, else None."""
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        out = subprocess.run(
+            [exe, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except Exception:
+        return None
+    return exe if "libx264" in out else None
+
+
+_STOP = object()
+
+
+class VideoSink:
+    """Write BGR frames to a video file on a background thread.
+
+    ``codec="auto"`` prefers H.264 (libx264, yuv420p, fragmented mp4 -> browser-playable and playable
+    after an interruption) through the ffmpeg shipped with ``imageio-ffmpeg``, and falls back to
+    OpenCV's ``mp4v``. ``codec_used`` says which one was picked. Odd frame sizes are padded to even
+    (yuv420p needs even dimensions).
+
+    Args:
+        path: output file (``.mp4`` recommended).
+        fps: frame rate written into the file.
+        size: ``(width, height)`` of the frames that will be written.
+        codec: ``"auto"``, ``"h264"`` (ffmpeg required) or a FourCC for OpenCV such as ``"mp4v"``.
+        queue_size: frames buffered for the encoder thread.
+        crf: x264 quality (lower is better/larger).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        fps: float,
+        size: tuple[int, int],
+        codec: str = "auto",
+        *,
+        queue_size: int = 16,
+        crf: int = 23,
+    ) -> None:
+        self.path = Path(os.fspath(path))
+        self.fps = float(fps) if fps and fps > 0 else 30.0
+        self.width, self.height = int(size[0]), int(size[1])
+        if self.width <= 0 or self.height <= 0:
+            raise TrackerError(f"video size must be positive, got {size}")
+        self.frames_written = 0
+        self._error: BaseException | None = None
+        self._closed = False
+        self._proc: subprocess.Popen | None = None
+        self._cv_writer = None
+        codec = (codec or "auto").lower()
+        exe = _ffmpeg_with_x264() if codec in ("auto", "h264", "libx264", "avc1") else None
+        if exe is not None:
+            self._start_ffmpeg(exe, crf)
+            self.codec_used = "h264 (ffmpeg from imageio-ffmpeg)"
+        elif codec in ("h264", "libx264"):
+            raise TrackerError("H.264 output needs the ffmpeg binary from imageio-ffmpeg (pip install imageio-ffmpeg)")
+        else:
+            fourcc = "mp4v" if codec in ("auto", "avc1") else codec
+            self._start_opencv(fourcc)
+            self.codec_used = f"{fourcc} (OpenCV)"
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(queue_size)))
+        self._thread = threading.Thread(target=self._run, name=f"video-sink:{self.path.name}", daemon=True)
+        self._thread.start()
+
+    def _start_ffmpeg(self, exe: str, crf: int) -> None:
+        self._pad_w, self._pad_h = self.width + self.width % 2, self.height + self.height % 2
+        cmd = [
+            exe, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{self._pad_w}x{self._pad_h}",
+            "-r", f"{self.fps:.6g}", "-i", "pipe:0",
+            "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(int(crf)), "-pix_fmt", "yuv420p",
+            # Fragmented mp4: every keyframe closes a fragment, so a cut-short file still plays.
+            "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-g", str(max(1, int(round(self.fps * 2)))),
+            str(self.path),
+        ]  # fmt: skip
+        # start_new_session: the terminal's SIGINT goes to us only; we then close stdin so ffmpeg finishes.
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+
+    def _start_opencv(self, fourcc: str) -> None:
+        import cv2
+
+        self._pad_w, self._pad_h = self.width, self.height
+        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc[:4].ljust(4)), self.fps,
+                                 (self.width, self.height))  # fmt: skip
+        if not writer.isOpened():
+            raise TrackerError(f"{self.path}: OpenCV cannot write video with codec {fourcc!r}")
+        self._cv_writer = writer
+
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    return
+                if self._error is not None:
+                    continue  # drain so producers never block
+                if self._proc is not None:
+                    self._proc.stdin.write(memoryview(np.ascontiguousarray(item)).cast("B"))
+                else:
+                    self._cv_writer.write(item)
+                self.frames_written += 1
+        except BaseException as exc:
+            self._error = exc
+            # Keep draining so write() never blocks on a full queue after a failure.
+            while self._queue.get() is not _STOP:
+                pass
+
+    def write(self, image_bgr: np.ndarray) -> None:
+        """Queue one BGR uint8 frame of the declared size (blocks when the encoder is behind)."""
+        if self._closed:
+            raise TrackerError(f"{self.path}: video sink is closed")
+        self._raise_if_failed()
+        img = np.asarray(image_bgr)
+        if img.ndim == 2:
+            img = np.repeat(img[:, :, None], 3, axis=2)
+        if img.shape[:2] != (self.height, self.width) or img.shape[2] != 3:
+            raise ValueError(f"frame is {img.shape[1]}x{img.shape[0]}, the video is {self.width}x{self.height}")
+        if img.dtype != np.uint8:
+            img = np.clip(img, 0, 255).astype(np.uint8)
+        if (self._pad_w, self._pad_h) != (self.width, self.height):
+            import cv2
+
+            img = cv2.copyMakeBorder(img, 0, self._pad_h - self.height, 0, self._pad_w - self.width, cv2.BORDER_REPLICATE)
+        else:
+            # The caller may reuse its buffer while the frame waits in the queue.
+            img = img.copy()
+        self._queue.put(img)
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            detail = ""
+            if self._proc is not None and self._proc.poll() is not None and self._proc.stderr:
+                detail = self._proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or ""
+                detail = f": {detail[0]}" if detail else ""
+            raise TrackerError(f"{self.path}: video encoding failed ({type(self._error).__name__}){detail}")
+
+    def close(self) -> None:
+        """Flush queued frames and finalise the file (safe to call twice, and after KeyboardInterrupt)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout=60)
+        if self._proc is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a wedged encoder
+                self._proc.kill()
+                self._proc.wait()
+            err = self._proc.stderr.read().decode(errors="replace").strip() if self._proc.stderr else ""
+            self._proc.stderr.close()
+            if self._proc.returncode != 0 and self._error is None:
+                warnings.warn(f"ffmpeg exited with {self._proc.returncode}: {err.splitlines()[-1] if err else ''}")
+        if self._cv_writer is not None:
+            self._cv_writer.release()
+        if self._error is not None:
+            self._raise_if_failed()
+
+    def __enter__(self) -> "VideoSink":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- text sinks ---------------------------------------------------------------------------------
+
+
+def _open_text(path) -> IO[str]:
+    p = Path(os.fspath(path))
+    try:
+        return open(p, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise TrackerError(f"cannot write {p}: {exc.strerror}") from None
+
+
+def _label(class_id: int, class_names: Sequence[str] | None) -> str:
+    if class_names is not None and 0 <= class_id < len(class_names):
+        return str(class_names[class_id])
+    return str(class_id)
+
+
+def _rle(mask: np.ndarray) -> dict:
+    from pycocotools import mask as mask_utils
+
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    counts = rle["counts"]
+    return {"size": [int(v) for v in rle["size"]], "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts}
+
+
+def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict]:
+    """Tracks as JSON-ready dicts: ``{"id", "xyxy" (2 dp), "score", "class_id", "label"[, "mask" RLE]}``."""
+    out = []
+    mask = getattr(tracks, "mask", None)
+    for i in range(len(tracks)):
+        cid = int(tracks.class_id[i])
+        rec = {
+            "id": int(tracks.track_id[i]),
+            "xyxy": [round(float(v), 2) for v in tracks.xyxy[i]],
+            "score": round(float(tracks.score[i]), 4),
+            "class_id": cid,
+            "label": _label(cid, class_names),
+        }
+        if mask is not None:
+            rec["mask"] = _rle(np.asarray(mask[i], bool))
+        out.append(rec)
+    return out
+
+
+class _TextSink:
+    def __init__(self, path) -> None:
+        self.path = Path(os.fspath(path))
+        self._fh = _open_text(self.path)
+
+    def _flush(self) -> None:
+        self._fh.flush()
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class MotSink(_TextSink):
+    """MOTChallenge result file: ``frame,id,x,y,w,h,score,-1,-1,-1`` rows, 1-based frames, flushed per frame."""
+
+    def write(self, frame_number_1based: int, tracks) -> None:
+        """Append the rows of one frame (``frame_number_1based`` = source index + 1)."""
+        from .mot import write_rows
+
+        write_rows(self._fh, int(frame_number_1based), tracks.track_id, tracks.xyxy, tracks.score)
+        self._flush()
+
+
+class JsonLinesSink(_TextSink):
+    """One JSON object per frame: ``{"frame": i, "tracks": [{"id", "xyxy", "score", "class_id", "label"}]}``.
+
+    With masks, each track also gets ``"mask": {"size": [h, w], "counts": <COCO RLE string>}``.
+    """
+
+    def __init__(self, path, class_names: Sequence[str] | None = None) -> None:
+        super().__init__(path)
+        self.class_names = list(class_names) if class_names is not None else None
+
+    def write(self, frame_index: int, tracks) -> None:
+        """Append one frame's line (``frame_index`` is the source's 0-based index)."""
+        rec = {"frame": int(frame_index), "tracks": track_records(tracks, self.class_names)}
+        self._fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+        self._flush()
+
+
+class CsvSink(_TextSink):
+    """CSV with a header and one row per track: ``frame,id,x1,y1,x2,y2,score,class_id,label`` (masks omitted)."""
+
+    HEADER = ("frame", "id", "x1", "y1", "x2", "y2", "score", "class_id", "label")
+
+    def __init__(self, path, class_names: Sequence[str] | None = None) -> None:
+        super().__init__(path)
+        self.class_names = list(class_names) if class_names is not None else None
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(self.HEADER)
+        self._flush()
+
+    def write(self, frame_index: int, tracks) -> None:
+        """Append one frame's rows (``frame_index`` is the source's 0-based index)."""
+        for rec in track_records(_no_mask(tracks), self.class_names):
+            self._csv.writerow([int(frame_index), rec["id"], *rec["xyxy"], rec["score"], rec["class_id"], rec["label"]])
+        self._flush()
+
+
+def _no_mask(tracks):
+    """The tracks without masks (CSV has no place for them; RLE-encoding them would be wasted work)."""
+    from dataclasses import replace
+
+    return tracks if getattr(tracks, "mask", None) is None else replace(tracks, mask=None)
