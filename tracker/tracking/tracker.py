@@ -1,0 +1,246 @@
+"""DeepSORT: where a frame's detections become tracks.
+
+Per frame (Wojke et al. 2017, plus two measured additions, see ``TrackerConfig``):
+
+1. Predict every track with the Kalman filter.
+2. Confirmed tracks vs confident detections: with embeddings, the matching cascade on cosine distance
+   to each track's gallery, gated by the chi-square 95% Mahalanobis bound; without embeddings, IoU.
+3. Tentative and just-lost tracks vs the detections left: IoU.
+4. (ByteTrack) confirmed tracks still unmatched vs low-score detections: IoU.
+5. (Re-identification) lost tracks vs detections left: appearance alone, inside a loose motion gate.
+6. Lifecycle: tentative -> confirmed after ``n_init`` hits (public id assigned then, never reused);
+   tentative tracks die on their first miss; confirmed ones after ``max_age`` misses.
+
+Every pair is class-gated: a detection never extends a track of another class.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..boxes import xyah_to_xyxy, xyxy_to_xyah
+from ..detections import Detections, Tracks, TrackState
+from .kalman_filter import CHI2INV95, KalmanFilter
+from .matching import INF_COST, assign, cosine_cost, gate_classes, iou_cost, matching_cascade
+from .track import TrackTable
+
+
+@dataclass
+class TrackerConfig:
+    """Tracker settings. Defaults were chosen on MOT17 (see README, `benchmarks/track_mot.py`).
+
+    Attributes:
+        max_age: misses after which a confirmed track is deleted (frames).
+        n_init: hits needed to confirm a track.
+        high_score: detections at or above this score take part in the main association.
+        low_score: detections in [low_score, high_score) can only extend existing tracks (ByteTrack).
+        new_track_score: an unmatched detection starts a track only at or above this score.
+        max_iou_distance: IoU matches need 1 - IoU <= this.
+        max_cosine_distance: appearance matches need cosine distance <= this.
+        reid_cosine_distance: stricter bound for re-identifying lost tracks past the IoU gate.
+        gallery_budget: embeddings kept per track.
+        fuse_score: weigh IoU cost by detection score (helps prefer confident boxes).
+        confirm_on_first_frame: tracks born on the first frame are confirmed at once.
+        std_weight_position, std_weight_velocity: Kalman noise as fractions of box height.
+    """
+
+    max_age: int = 30
+    n_init: int = 3
+    high_score: float = 0.5
+    low_score: float = 0.1
+    new_track_score: float = 0.6
+    max_iou_distance: float = 0.7
+    max_cosine_distance: float = 0.2
+    reid_cosine_distance: float = 0.15
+    gallery_budget: int = 100
+    fuse_score: bool = True
+    confirm_on_first_frame: bool = True
+    std_weight_position: float = 1.0 / 20
+    std_weight_velocity: float = 1.0 / 160
+
+
+class Tracker:
+    """Multi-object tracker: feed it each frame's :class:`Detections`, get :class:`Tracks` back.
+
+    >>> t = Tracker()
+    >>> tracks = t.update(Detections(xyxy=[[10, 10, 50, 90]], score=[0.9], class_id=[0]))
+    """
+
+    def __init__(self, config: TrackerConfig | None = None, **overrides):
+        cfg = config or TrackerConfig()
+        for k, v in overrides.items():
+            if not hasattr(cfg, k):
+                raise TypeError(f"unknown tracker option {k!r}")
+            setattr(cfg, k, v)
+        self.config = cfg
+        self.kf = KalmanFilter(cfg.std_weight_position, cfg.std_weight_velocity)
+        self.tracks = TrackTable(cfg.gallery_budget)
+        self.frame_count = 0
+        self._keys = itertools.count(1)
+        self._ids = itertools.count(1)
+
+    # ------------------------------------------------------------------------------------------------
+    def update(self, detections: Detections) -> Tracks:
+        """Advance one frame. Returns the confirmed tracks updated by a detection this frame."""
+        cfg, kf, T = self.config, self.kf, self.tracks
+        self.frame_count += 1
+        det_index = _valid_rows(detections)
+        det = detections[det_index] if len(det_index) != len(detections) else detections
+
+        if len(T):
+            T.mean, T.cov = kf.predict(T.mean, T.cov)
+            T.age += 1
+            T.time_since_update += 1
+
+        matches = self._associate(det)
+        self._apply(det, matches)
+        return self._output(det, det_index)
+
+    def reset(self) -> None:
+        """Forget all tracks (ids keep counting, so they are never reused)."""
+        self.tracks = TrackTable(self.config.gallery_budget)
+
+    # ------------------------------------------------------------------------------------------------
+    def _associate(self, det: Detections) -> np.ndarray:
+        cfg, T = self.config, self.tracks
+        n, m = len(T), len(det)
+        if n == 0 or m == 0:
+            return np.zeros((0, 2), np.int64)
+        score = det.score
+        high = np.flatnonzero(score >= cfg.high_score)
+        low = np.flatnonzero((score >= cfg.low_score) & (score < cfg.high_score))
+        confirmed = T.state == TrackState.CONFIRMED
+        conf_rows = np.flatnonzero(confirmed)
+        tsu = T.time_since_update
+        pred_xyxy = xyah_to_xyxy(T.mean[:, :4])
+        matches = []
+
+        iou_c = iou_cost(pred_xyxy, det.xyxy)
+        if cfg.fuse_score:
+            iou_c = 1.0 - (1.0 - iou_c) * score[None, :]
+        gate_classes(iou_c, T.class_id, det.class_id)
+
+        use_appearance = det.embedding is not None
+        if use_appearance:
+            # Appearance (cascade) for confirmed tracks, gated by motion.
+            app = cosine_cost(T.galleries, det.embedding)
+            gd = self.kf.gating_distance(T.mean, T.cov, xyxy_to_xyah(det.xyxy))
+            app[gd > CHI2INV95[4]] = INF_COST
+            gate_classes(app, T.class_id, det.class_id)
+            mt, um_rows, um_cols = matching_cascade(app, cfg.max_cosine_distance, tsu, conf_rows, high)
+            matches.append(mt)
+            # IoU for tentative tracks and tracks lost only this frame.
+            iou_rows = np.concatenate([np.flatnonzero(~confirmed), um_rows[tsu[um_rows] == 1]])
+            lost_rows = um_rows[tsu[um_rows] != 1]
+        else:
+            iou_rows = np.concatenate([conf_rows, np.flatnonzero(~confirmed)])
+            um_cols = high
+            lost_rows = np.zeros(0, np.int64)
+
+        mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
+        matches.append(mt)
+
+        # ByteTrack: confirmed tracks still unmatched get a chance with the low-score boxes.
+        second_rows = um_r[confirmed[um_r]]
+        mt2, um_r2, _ = _sub_assign(iou_c, second_rows, low, cfg.max_iou_distance)
+        matches.append(mt2)
+
+        if use_appearance and len(um_cols):
+            # Re-identify lost tracks by appearance alone where IoU no longer overlaps.
+            rows = np.union1d(lost_rows, um_r2[confirmed[um_r2]])
+            gd_pos = self.kf.gating_distance(T.mean[rows], T.cov[rows], xyxy_to_xyah(det.xyxy[um_cols]), only_position=True)
+            c = app[np.ix_(rows, um_cols)].copy()
+            c[gd_pos > 4 * CHI2INV95[2]] = INF_COST
+            mt3, _, _ = assign(c, cfg.reid_cosine_distance)
+            if len(mt3):
+                matches.append(np.stack([rows[mt3[:, 0]], um_cols[mt3[:, 1]]], 1))
+        return np.concatenate(matches).astype(np.int64)
+
+    def _apply(self, det: Detections, matches: np.ndarray) -> None:
+        cfg, kf, T = self.config, self.kf, self.tracks
+        if len(matches):
+            r, c = matches[:, 0], matches[:, 1]
+            T.mean[r], T.cov[r] = kf.update(T.mean[r], T.cov[r], xyxy_to_xyah(det.xyxy[c]))
+            T.hits[r] += 1
+            T.time_since_update[r] = 0
+            T.score[r] = det.score[c]
+            promote = r[(T.state[r] == TrackState.TENTATIVE) & (T.hits[r] >= cfg.n_init)]
+            self._confirm(promote)
+            if det.embedding is not None:
+                T.add_embeddings(r, det.embedding[c])
+        self._last_match = np.full(len(T), -1, np.int64)
+        if len(matches):
+            self._last_match[matches[:, 0]] = matches[:, 1]
+
+        # Lifecycle: tentative tracks die on a miss, confirmed ones after max_age misses.
+        missed = T.time_since_update > 0
+        dead = missed & ((T.state == TrackState.TENTATIVE) | (T.time_since_update > cfg.max_age))
+        keep = ~dead
+        T.keep(keep)
+        self._last_match = self._last_match[keep]
+
+        # Births from unmatched confident detections.
+        unmatched = np.ones(len(det), bool)
+        unmatched[matches[:, 1] if len(matches) else []] = False
+        born = np.flatnonzero(unmatched & (det.score >= cfg.new_track_score))
+        if len(born):
+            mean, cov = kf.initiate(xyxy_to_xyah(det.xyxy[born]))
+            keys = np.fromiter((next(self._keys) for _ in born), np.int64, len(born))
+            emb = det.embedding[born] if det.embedding is not None else None
+            first = len(T)
+            T.add(mean, cov, keys, det.class_id[born], det.score[born], emb, TrackState.TENTATIVE)
+            self._last_match = np.concatenate([self._last_match, born])
+            if cfg.confirm_on_first_frame and self.frame_count == 1 or cfg.n_init <= 1:
+                self._confirm(np.arange(first, len(T)))
+
+    def _confirm(self, rows: np.ndarray) -> None:
+        T = self.tracks
+        for r in rows:
+            T.state[r] = TrackState.CONFIRMED
+            T.track_id[r] = next(self._ids)
+
+    def _output(self, det: Detections, det_index: np.ndarray) -> Tracks:
+        T = self.tracks
+        show = (T.state == TrackState.CONFIRMED) & (self._last_match >= 0)
+        rows = np.flatnonzero(show)
+        matched = self._last_match[rows]
+        return Tracks(
+            track_id=T.track_id[rows],
+            xyxy=det.xyxy[matched] if len(rows) else np.zeros((0, 4)),
+            score=det.score[matched] if len(rows) else np.zeros(0),
+            class_id=T.class_id[rows],
+            det_index=det_index[matched] if len(rows) else np.zeros(0, np.int64),
+            state=T.state[rows],
+        )
+
+    # -- introspection --------------------------------------------------------------------------------
+    def active_tracks(self, include_tentative: bool = False) -> Tracks:
+        """All live tracks with their predicted boxes, including ones not matched this frame."""
+        T = self.tracks
+        rows = np.arange(len(T)) if include_tentative else np.flatnonzero(T.state == TrackState.CONFIRMED)
+        return Tracks(
+            track_id=T.track_id[rows],
+            xyxy=xyah_to_xyxy(T.mean[rows, :4]),
+            score=T.score[rows],
+            class_id=T.class_id[rows],
+            det_index=self._last_match[rows] if hasattr(self, "_last_match") else np.full(len(rows), -1),
+            state=T.state[rows],
+        )
+
+
+def _sub_assign(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float):
+    """Assign on a sub-block of ``cost``; returns global indices."""
+    rows = np.asarray(rows, np.int64)
+    cols = np.asarray(cols, np.int64)
+    m, ur, uc = assign(cost[np.ix_(rows, cols)], max_cost)
+    return np.stack([rows[m[:, 0]], cols[m[:, 1]]], 1) if len(m) else m, rows[ur], cols[uc]
+
+
+def _valid_rows(det: Detections) -> np.ndarray:
+    """Indices of detections with finite, non-degenerate boxes (NaN boxes are dropped, not tracked)."""
+    b = det.xyxy
+    ok = np.isfinite(b).all(1) & np.isfinite(det.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+    return np.flatnonzero(ok)
