@@ -3,7 +3,7 @@
 Boxes are xyxy pixels. Classes are kept apart by shifting each class's boxes far away from the
 others (``class_id * offset``), so one ``non_max_suppression_with_scores`` call suppresses only
 within a class; that one op also gives soft-NMS (``soft_nms_sigma > 0``: overlapping boxes lose
-score by a Gaussian of their IoU instead of being dropped).
+score, ``s * exp(-iou**2 / (2 * sigma))``, instead of being dropped).
 
 :func:`nms_tf` works on tensors inside a ``tf.function`` (the NanoDet graph uses it);
 :func:`nms` and :func:`soft_nms` take and return numpy arrays.
