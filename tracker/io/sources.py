@@ -38,6 +38,7 @@ STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp:
 NOMINAL_FPS = 30.0
 # A camera/stream that returns no frame for this long is considered gone.
 LIVE_READ_TIMEOUT_S = 5.0
+STREAM_OPEN_TIMEOUT_MS = 10000
 
 _END = object()
 
@@ -398,7 +399,9 @@ def _open_camera(index: int, queue_size: int) -> Source:
 def _open_stream(url: str, queue_size: int) -> Source:
     import cv2
 
-    cap = _quiet_capture(url, cv2.CAP_FFMPEG)
+    # Bounded waits: OpenCV's default is 30 s per open/read on an unreachable stream.
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS]
+    cap = _quiet_capture(url, cv2.CAP_FFMPEG, params)
     return _open_live_capture(cap, url, f"stream {url}", queue_size, "stream")
 
 

@@ -1,0 +1,148 @@
+"""Frame sources: files, folders, MOT sequences, error messages, file-mode threading and live mode."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from tracker.errors import TrackerError
+from tracker.io.sources import Frame, open_source
+
+
+def test_video_file_yields_all_frames_in_order(tiny_video):
+    with open_source(tiny_video) as src:
+        assert (src.width, src.height) == (96, 64)
+        assert src.fps == pytest.approx(30.0)
+        assert src.length == 20
+        assert not src.is_live
+        frames = list(src)
+    assert [f.index for f in frames] == list(range(20))
+    assert all(isinstance(f, Frame) and f.image.shape == (64, 96, 3) and f.image.dtype == np.uint8 for f in frames)
+    assert frames[10].timestamp == pytest.approx(10 / 30.0)
+    # The moving square is where the generator put it (lossy codec: compare the bright region).
+    assert frames[5].image[28, 4 + 2 * 5 + 8].mean() > 200
+    assert src.dropped == 0
+
+
+def test_early_exit_stops_decoder_thread(make_video):
+    src = open_source(make_video(n_frames=60), queue_size=2)
+    for frame in src:
+        if frame.index == 2:
+            break
+    src.close()
+    assert not src._thread.is_alive()
+
+
+def test_image_folder_and_glob(image_folder):
+    with open_source(image_folder) as src:
+        frames = list(src)
+    assert len(frames) == 5 and src.length == 5 and src.fps is None
+    with open_source(str(image_folder / "00000[1-3].png")) as src:
+        assert len(list(src)) == 3
+
+
+def test_single_image(image_folder):
+    with open_source(image_folder / "000002.png") as src:
+        frames = list(src)
+    assert len(frames) == 1 and frames[0].image.shape == (64, 96, 3)
+
+
+def test_mot_sequence_uses_seqinfo_frame_rate(mot_sequence):
+    with open_source(mot_sequence) as src:
+        assert src.fps == 25.0 and src.length == 6
+        frames = list(src)
+    assert [f.index for f in frames] == list(range(6))
+    assert frames[5].timestamp == pytest.approx(5 / 25.0)
+
+
+def test_camera_index_string_and_int_that_do_not_open():
+    for spec in (99, "99"):
+        with pytest.raises(TrackerError, match="camera 99"):
+            open_source(spec)
+
+
+@pytest.mark.parametrize(
+    "setup, match",
+    [
+        (lambda d: d / "missing.mp4", "not found"),
+        (lambda d: (d / "x.mp4").write_bytes(b"\x00garbage" * 64) and d / "x.mp4", "not a video"),
+        (lambda d: (d / "notes.txt").write_text("hello") and d / "notes.txt", "not a video"),
+        (lambda d: (d / "empty").mkdir() or d / "empty", "no images"),
+        (lambda d: str(d / "*.png"), "no files match"),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, setup, match):
+    with pytest.raises(TrackerError, match=match) as info:
+        open_source(setup(tmp_path))
+    assert "\n" not in str(info.value)
+
+
+def test_zero_frame_video(tmp_path):
+    # An MJPG AVI closed without frames opens in OpenCV but yields nothing.
+    path = tmp_path / "zero.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (64, 48))
+    writer.release()
+    with pytest.raises(TrackerError, match="no frames|not a video"):
+        open_source(path)
+
+
+def test_live_file_drops_frames_for_slow_consumer_and_latency_stays_bounded(make_video):
+    n, fps, work = 45, 30.0, 0.1
+    src = open_source(make_video(n_frames=n, fps=fps), live=True)
+    assert src.is_live
+    delays, indexes = [], []
+    with src:
+        for frame in src:
+            delays.append(time.monotonic() - (src.clock_start + frame.timestamp))
+            indexes.append(frame.index)
+            time.sleep(work)  # a consumer slower than the 30 fps source
+    assert src.dropped > n // 3
+    # Every decoded frame was either consumed or replaced by a newer one.
+    assert len(indexes) + src.dropped == n
+    assert indexes == sorted(indexes) and indexes[-1] == n - 1
+    # Never more than the time to finish one frame of work plus a few frame intervals behind.
+    assert max(delays) < work + 3 / fps, delays
+
+
+def test_live_file_with_fast_consumer_is_paced_and_keeps_every_frame(make_video):
+    n, fps = 15, 30.0
+    with open_source(make_video(n_frames=n, fps=fps), live=True) as src:
+        t0 = time.monotonic()
+        frames = list(src)
+        elapsed = time.monotonic() - t0
+    assert len(frames) + src.dropped == n
+    assert len(frames) >= n - 2
+    assert elapsed > (n - 1) / fps * 0.8  # real-time pacing, not decode speed
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_http_stream_is_live_and_ends_with_warning(tiny_video):
+    handler = functools.partial(_QuietHandler, directory=str(tiny_video.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with open_source(f"http://127.0.0.1:{server.server_address[1]}/{tiny_video.name}") as src:
+            assert src.is_live and src.kind == "stream"
+            # A stream that stops delivering ends iteration with a warning instead of hanging.
+            with pytest.warns(UserWarning, match="stopped delivering frames"):
+                frames = list(src)
+        assert 1 <= len(frames) and len(frames) + src.dropped == 20
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_unreachable_stream_is_one_line_error():
+    with pytest.raises(TrackerError, match="could not be opened"):
+        open_source("rtsp://127.0.0.1:1/nothing")
