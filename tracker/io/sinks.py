@@ -145,8 +145,10 @@ class VideoSink:
             "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{self._pad_w}x{self._pad_h}",
             "-r", f"{self.fps:.6g}", "-i", "pipe:0",
             "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(int(crf)), "-pix_fmt", "yuv420p",
-            # Fragmented mp4: every keyframe closes a fragment, so a cut-short file still plays.
-            "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-g", str(max(1, int(round(self.fps * 2)))),
+            # Fragmented mp4 with a keyframe every second: each keyframe closes a fragment, so even a
+            # killed encoder leaves a file that plays up to the last second it finished.
+            "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-g", str(max(1, int(round(self.fps)))),
+            "-flush_packets", "1",
             str(self.path),
         ]  # fmt: skip
         # start_new_session: the terminal's SIGINT goes to us only; we then close stdin so ffmpeg finishes.
