@@ -1,0 +1,46 @@
+"""One entry point for every detector: ``load_detector(spec)``.
+
+``spec`` is a zoo name (``tracker models`` lists them; default ``nanodet``), ``tfhub:<handle>``
+(a TF Hub URL or path, see :mod:`tracker.zoo.hub`), or the path of a SavedModel folder with the
+TF2 Detection API outputs. Every detector it returns is ``detector(frame_bgr) -> Detections`` with
+``detect_batch(frames)`` and a ``classes`` list (``class_id`` indexes it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from ..errors import TrackerError
+from . import registry
+
+__all__ = ["load_detector", "DEFAULT_DETECTOR"]
+
+DEFAULT_DETECTOR = "nanodet"
+
+
+def load_detector(
+    spec: str | None = DEFAULT_DETECTOR,
+    *,
+    conf: float | None = None,
+    iou: float | None = None,
+    classes: Sequence[str] | str | None = None,
+    **kwargs,
+):
+    """Build the detector ``spec`` names; ``None`` arguments keep each detector's own default."""
+    spec = (spec or DEFAULT_DETECTOR).strip()
+    opts = {k: v for k, v in dict(conf=conf, iou=iou, classes=classes, **kwargs).items() if v is not None}
+    if spec.startswith("tfhub:"):
+        from .hub import load_hub
+
+        return load_hub(spec[len("tfhub:") :], **opts)
+    if any(e.name == spec for e in registry.entries("detector")):
+        return registry.load(spec, "detector", **opts)
+    if os.path.isdir(spec):
+        from .hub import load_saved_model
+
+        return load_saved_model(spec, **opts)
+    known = ", ".join(e.name for e in registry.entries("detector")) or "none"
+    raise TrackerError(
+        f"no detector {spec!r}: not a zoo name ({known}), tfhub: handle or SavedModel folder"
+    )
