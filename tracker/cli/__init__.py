@@ -17,6 +17,10 @@ from ..errors import TrackerError
 COMMANDS = (
     "track",
     "eval",
+    "detect",
+    "models",
+    "segment",
+    "train-segmenter",
 )
 
 
