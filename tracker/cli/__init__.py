@@ -21,6 +21,8 @@ COMMANDS = (
     "models",
     "segment",
     "train-segmenter",
+    "train-detector",
+    "eval-detections",
 )
 
 

@@ -58,6 +58,16 @@ _ENTRIES: list[ZooEntry] = [
         default=True,
     ),
     ZooEntry(
+        name="fcn-grid",
+        task="detector",
+        builder="tracker.zoo.fcn_detector:build",
+        input_size="any (resized to the trained size, or padded to a multiple of 32)",
+        classes="yours (untrained head defaults to circle, square, triangle)",
+        source="this project: MobileNetV2 ImageNet backbone + conv grid head; train with `tracker train-detector`",
+        license="Apache-2.0 (head), BSD-3-Clause (backbone weights)",
+        description="Fully convolutional sliding-grid detector (stride 16/32 cells: objectness, box, class); path=DIR loads a trained one",
+    ),
+    ZooEntry(
         name="selfie",
         task="segmenter",
         builder="tracker.zoo.segmenters:selfie",
