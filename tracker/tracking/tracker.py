@@ -39,25 +39,30 @@ class TrackerConfig:
         low_score: detections in [low_score, high_score) can only extend existing tracks (ByteTrack).
         new_track_score: an unmatched detection starts a track only at or above this score.
         max_iou_distance: IoU matches need 1 - IoU <= this.
+        low_iou_distance: the same bound for the low-score (second) association.
         max_cosine_distance: appearance matches need cosine distance <= this.
         reid_cosine_distance: stricter bound for re-identifying lost tracks past the IoU gate.
         gallery_budget: embeddings kept per track.
         fuse_score: weigh IoU cost by detection score (helps prefer confident boxes).
         confirm_on_first_frame: tracks born on the first frame are confirmed at once.
+        output_filtered_boxes: report the Kalman-corrected box rather than the raw detection box
+            (detections jitter from frame to frame; the filter averages that out).
         std_weight_position, std_weight_velocity: Kalman noise as fractions of box height.
     """
 
     max_age: int = 30
-    n_init: int = 3
+    n_init: int = 2
     high_score: float = 0.5
     low_score: float = 0.1
-    new_track_score: float = 0.6
-    max_iou_distance: float = 0.7
+    new_track_score: float = 0.4
+    max_iou_distance: float = 0.8
+    low_iou_distance: float = 0.5
     max_cosine_distance: float = 0.2
     reid_cosine_distance: float = 0.15
     gallery_budget: int = 100
     fuse_score: bool = True
     confirm_on_first_frame: bool = True
+    output_filtered_boxes: bool = True
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
 
@@ -118,10 +123,8 @@ class Tracker:
         pred_xyxy = xyah_to_xyxy(T.mean[:, :4])
         matches = []
 
-        iou_c = iou_cost(pred_xyxy, det.xyxy)
-        if cfg.fuse_score:
-            iou_c = 1.0 - (1.0 - iou_c) * score[None, :]
-        gate_classes(iou_c, T.class_id, det.class_id)
+        raw_iou_c = gate_classes(iou_cost(pred_xyxy, det.xyxy), T.class_id, det.class_id)
+        iou_c = 1.0 - (1.0 - raw_iou_c) * score[None, :] if cfg.fuse_score else raw_iou_c
 
         use_appearance = det.embedding is not None
         if use_appearance:
@@ -135,17 +138,19 @@ class Tracker:
             # IoU for tentative tracks and tracks lost only this frame.
             iou_rows = np.concatenate([np.flatnonzero(~confirmed), um_rows[tsu[um_rows] == 1]])
             lost_rows = um_rows[tsu[um_rows] != 1]
+            mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
+            matches.append(mt)
         else:
-            iou_rows = np.concatenate([conf_rows, np.flatnonzero(~confirmed)])
-            um_cols = high
+            # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
+            mt, um_r, um_cols = _sub_assign(iou_c, conf_rows, high, cfg.max_iou_distance)
+            mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
+            matches += [mt, mt_t]
             lost_rows = np.zeros(0, np.int64)
-
-        mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
-        matches.append(mt)
 
         # ByteTrack: confirmed tracks still unmatched get a chance with the low-score boxes.
         second_rows = um_r[confirmed[um_r]]
-        mt2, um_r2, _ = _sub_assign(iou_c, second_rows, low, cfg.max_iou_distance)
+        # Their scores are low by definition, so score fusion would rule them out: plain IoU here.
+        mt2, um_r2, _ = _sub_assign(raw_iou_c, second_rows, low, cfg.low_iou_distance)
         matches.append(mt2)
 
         if use_appearance and len(um_cols):
@@ -209,7 +214,9 @@ class Tracker:
         matched = self._last_match[rows]
         return Tracks(
             track_id=T.track_id[rows],
-            xyxy=det.xyxy[matched] if len(rows) else np.zeros((0, 4)),
+            xyxy=(xyah_to_xyxy(T.mean[rows, :4]) if self.config.output_filtered_boxes else det.xyxy[matched])
+            if len(rows)
+            else np.zeros((0, 4)),
             score=det.score[matched] if len(rows) else np.zeros(0),
             class_id=T.class_id[rows],
             det_index=det_index[matched] if len(rows) else np.zeros(0, np.int64),
