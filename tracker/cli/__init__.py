@@ -16,6 +16,7 @@ from ..errors import TrackerError
 # Order here is the order in --help.
 COMMANDS = (
     "track",
+    "live",
     "eval",
     "detect",
     "models",

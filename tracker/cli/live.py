@@ -1,0 +1,29 @@
+"""``tracker live [CAMERA_OR_URL]``: the same as ``tracker track SOURCE --live`` (default camera 0)."""
+
+from __future__ import annotations
+
+import argparse
+
+from .track import _run_video, add_tracking_options
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "live",
+        help="track a camera or stream live (newest frame only; q/Esc/Ctrl-C quits)",
+        description="Live tracking: capture keeps only the newest frame, so when processing is slower than "
+        "the camera stale frames are dropped instead of queued. Shows a window where a display exists "
+        "(GUI OpenCV wheel needed: pip install 'tracker[gui]'), otherwise runs headless.",
+    )
+    p.add_argument("source", nargs="?", default="0", help="camera index, stream URL or video file (default 0)")
+    add_tracking_options(p)
+    p.set_defaults(func=run, show=None)
+    return p
+
+
+def run(args) -> int:
+    if args.show is None or args.show is False:
+        from ..live import display_available
+
+        args.show = display_available()
+    return _run_video(args, live=True)

@@ -1,0 +1,234 @@
+"""``tracker track SOURCE``: track a video, camera, stream, image folder or MOTChallenge sequence."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+from ..errors import TrackerError
+
+
+def add_tracking_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``track`` and ``live``."""
+    p.add_argument("--detector", default=None, help="zoo name, tfhub:<handle> or SavedModel folder (default: nanodet)")
+    p.add_argument("--embedder", default="mobilenetv2", help="appearance embedder (zoo name, tfhub:<handle>, SavedModel)")
+    p.add_argument("--no-appearance", action="store_true", help="motion-only tracking (no embedder)")
+    p.add_argument("--classes", default=None, help="comma-separated class names to keep, e.g. person,car")
+    p.add_argument("--conf", type=float, default=None, help="detector score threshold")
+    p.add_argument("--max-age", type=int, default=None, help="frames a lost track is kept before deletion")
+    p.add_argument("--n-init", type=int, default=None, help="hits needed to confirm a track")
+    p.add_argument("--masks", action="store_true", help="attach a person mask to each tracked person")
+    p.add_argument("--out", default=None, help="annotated video (.mp4, H.264 when ffmpeg is available)")
+    p.add_argument("--mot-out", default=None, help="MOTChallenge results file")
+    p.add_argument("--json-out", default=None, help="JSON lines: one object per frame")
+    p.add_argument("--csv-out", default=None, help="CSV: one row per track per frame")
+    p.add_argument("--show", action="store_true", help="show a window (needs a display and the GUI OpenCV wheel)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "track",
+        help="track objects in a video, camera, stream, image folder or MOT sequence",
+        description="Track objects. SOURCE: video file, camera index (0), stream URL, image folder, or a "
+        "MOTChallenge sequence folder (with det/det.txt its detections are tracked, no frames needed).",
+    )
+    p.add_argument("source", help="video file, camera index, URL, image folder or MOT sequence folder")
+    p.add_argument("--live", action="store_true", help="live mode: newest frame only, stale frames dropped")
+    add_tracking_options(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _tracker_options(args) -> dict:
+    opts = {}
+    if args.max_age is not None:
+        opts["max_age"] = args.max_age
+    if args.n_init is not None:
+        opts["n_init"] = args.n_init
+    return opts
+
+
+def _open_outputs(args, inputs, class_names, fps, size):
+    """Check every output path first (nothing is truncated if one is bad), then open the sinks."""
+    from ..io.sinks import CsvSink, JsonLinesSink, MotSink, VideoSink, check_output_path
+
+    sinks = {}
+    for attr in ("out", "mot_out", "json_out", "csv_out"):
+        if getattr(args, attr):
+            check_output_path(getattr(args, attr), inputs=inputs)
+    if args.mot_out:
+        sinks["mot"] = MotSink(args.mot_out)
+    if args.json_out:
+        sinks["json"] = JsonLinesSink(args.json_out, class_names)
+    if args.csv_out:
+        sinks["csv"] = CsvSink(args.csv_out, class_names)
+    if args.out and size is not None:
+        sinks["video"] = VideoSink(args.out, fps or 30.0, size)
+    return sinks
+
+
+def _write(sinks, result, class_names, trails, fps_text):
+    tracks = result.tracks
+    if "mot" in sinks:
+        sinks["mot"].write(result.frame_index + 1, tracks)
+    if "json" in sinks:
+        sinks["json"].write(result.frame_index, tracks)
+    if "csv" in sinks:
+        sinks["csv"].write(result.frame_index, tracks)
+
+
+def run(args) -> int:
+    from ..io.mot import is_sequence_dir
+
+    src = args.source
+    if is_sequence_dir(src) and Path(src, "det", "det.txt").is_file() and args.detector is None:
+        return _run_detection_file(args)
+    return _run_video(args, live=args.live)
+
+
+def _run_detection_file(args) -> int:
+    from ..io.mot import read_seqinfo
+    from ..pipeline import track_detections
+
+    if args.out:
+        raise TrackerError("an annotated video needs frames: pass --detector to run a detector on the sequence images")
+    info = read_seqinfo(args.source)
+    sinks = _open_outputs(args, [args.source, Path(args.source, "det", "det.txt")], ["person"], info.frame_rate, None)
+    n = ids = 0
+    seen = set()
+    t0 = time.perf_counter()
+    busy = 0.0
+    try:
+        for result in track_detections(args.source, **_tracker_options(args)):
+            busy += result.timings["track"]
+            _write(sinks, result, ["person"], None, None)
+            seen.update(result.tracks.track_id.tolist())
+            n += 1
+            if args.max_frames and n >= args.max_frames:
+                break
+    finally:
+        for s in sinks.values():
+            s.close()
+    if not args.quiet:
+        wall = time.perf_counter() - t0
+        print(
+            f"{info.name}: {n} frames, {len(seen)} tracks, tracker {n / max(busy, 1e-9):.0f} frames/s "
+            f"({wall:.2f} s including file I/O)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_video(args, live: bool) -> int:
+    from ..io.sources import open_source
+    from ..pipeline import Pipeline
+
+    outputs = [args.out, args.mot_out, args.json_out, args.csv_out]
+    # Validate the cheap things (paths) before loading models, so a typo costs no time.
+    from ..io.sinks import check_output_path
+
+    for o in outputs:
+        if o:
+            check_output_path(o, inputs=[args.source])
+    source = open_source(args.source, live=live)
+    interrupted = False
+    try:
+        pipeline = Pipeline(
+            args.detector,
+            None if args.no_appearance else args.embedder,
+            classes=args.classes,
+            conf=args.conf,
+            masks=args.masks,
+            **_tracker_options(args),
+        )
+        names = pipeline.class_names
+        sinks = _open_outputs(args, [args.source], names, source.fps, (source.width, source.height))
+        interrupted = _loop(args, source, pipeline, sinks, names, live)
+    finally:
+        source.close()
+    return 130 if interrupted else 0
+
+
+def _loop(args, source, pipeline, sinks, names, live) -> bool:
+    from ..draw import draw_text, draw_tracks
+    from ..live import Display
+
+    display = Display("tracker", enabled=args.show) if args.show else None
+    need_image = "video" in sinks or display is not None
+    trails: dict[int, deque] = defaultdict(lambda: deque(maxlen=30))
+    progress = None
+    if not args.quiet and not live:
+        from tqdm import tqdm
+
+        progress = tqdm(total=source.length, unit="frame", desc=Path(str(args.source)).name, file=sys.stderr)
+    t_start = time.perf_counter()
+    ema = None
+    last = t_start
+    n = 0
+    ids: set[int] = set()
+    interrupted = False
+    try:
+        for result in pipeline.run(source):
+            now = time.perf_counter()
+            dt = now - last
+            last = now
+            ema = 1 / dt if ema is None else 0.9 * ema + 0.1 / max(dt, 1e-6)
+            _write(sinks, result, names, trails, None)
+            ids.update(result.tracks.track_id.tolist())
+            if need_image:
+                image = result.image.copy() if display is not None and "video" not in sinks else result.image
+                for tid, (x1, y1, x2, y2) in zip(result.tracks.track_id, result.tracks.xyxy):
+                    trails[int(tid)].append((int((x1 + x2) / 2), int(y2)))
+                draw_tracks(image, result.tracks, names, trails)
+                banner = f"{ema:.1f} FPS"
+                if live:
+                    banner += f"  dropped {source.dropped}"
+                draw_text(image, banner)
+                if "video" in sinks:
+                    sinks["video"].write(image)
+                if display is not None and not display.show(image):
+                    break
+            n += 1
+            if progress is not None:
+                progress.update(1)
+            if args.max_frames and n >= args.max_frames:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.close()
+        for s in sinks.values():
+            s.close()
+        if display is not None:
+            display.close()
+    if not args.quiet:
+        _summary(args, source, pipeline, sinks, n, len(ids), time.perf_counter() - t_start, interrupted)
+    return interrupted
+
+
+def _summary(args, source, pipeline, sinks, n, n_ids, wall, interrupted) -> None:
+    from ..device import describe_device
+
+    per = ", ".join(
+        f"{k} {1000 * v / max(n, 1):.1f} ms" for k, v in pipeline.totals.items() if v > 0
+    )
+    parts = [
+        f"{'Interrupted after' if interrupted else 'Tracked'} {n} frames of {source.name} in {wall:.1f} s "
+        f"({n / max(wall, 1e-9):.1f} frames/s) on {describe_device()}: {n_ids} tracks.",
+        f"Per frame: {per}.",
+    ]
+    if source.is_live:
+        parts.append(f"Dropped {source.dropped} stale frames.")
+    outs = []
+    if "video" in sinks:
+        outs.append(f"{args.out} [{sinks['video'].codec_used}]")
+    outs += [p for p in (args.mot_out, args.json_out, args.csv_out) if p]
+    if outs:
+        parts.append("Wrote " + ", ".join(outs) + ".")
+    print(" ".join(parts), file=sys.stderr)
