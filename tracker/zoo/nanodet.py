@@ -48,10 +48,13 @@ def _anchors() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(centres).astype(np.float32), np.concatenate(strides)
 
 
-def decode_tf(net, image, score_threshold, iou_threshold, class_mask, max_detections: int) -> dict:
+def decode_tf(
+    net, image, score_threshold, iou_threshold, class_mask, max_detections: int, channels_last: bool = False
+) -> dict:
     """Graph part of the detector: uint8 BGR ``[1, 416, 416, 3]`` -> boxes in input pixels.
 
-    ``net`` maps the normalised NCHW input to the six raw outputs. Returns ``boxes`` ``[K, 4]`` xyxy,
+    ``net`` maps the normalised input (NCHW, or NHWC with ``channels_last``) to the six raw outputs
+    (class probabilities and box distributions of strides 8, 16, 32). Returns ``boxes`` ``[K, 4]`` xyxy,
     ``scores`` ``[K]``, ``classes`` ``[K]`` (int32), best first, K <= ``max_detections``.
     """
     import tensorflow as tf
@@ -59,7 +62,7 @@ def decode_tf(net, image, score_threshold, iou_threshold, class_mask, max_detect
     from ..nms import nms_tf
 
     x = (tf.cast(image, tf.float32) - tf.constant(MEAN)) / tf.constant(STD)
-    outs = net(tf.transpose(x, [0, 3, 1, 2]))
+    outs = net(x if channels_last else tf.transpose(x, [0, 3, 1, 2]))
     probs = tf.concat(list(outs[0:3]), axis=1)[0]
     dist = tf.concat(list(outs[3:6]), axis=1)[0]
     centres, strides = _anchors()
