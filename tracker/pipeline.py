@@ -164,14 +164,15 @@ def track(
         yield from pipeline.run(src)
 
 
-def track_detections(sequence: str | Path, tracker: Tracker | None = None, **tracker_options: Any) -> Iterator[FrameResult]:
-    """Track a MOTChallenge sequence folder from its ``det/det.txt`` (no frames needed).
+def track_detections(sequence: Any, tracker: Tracker | None = None, **tracker_options: Any) -> Iterator[FrameResult]:
+    """Track a MOTChallenge sequence (folder path or :class:`~tracker.io.mot.Sequence`) from its detections.
 
-    ``frame_index`` is 0-based like everywhere in the library; MOT files number frames from 1.
+    No frames are needed. ``frame_index`` is 0-based like everywhere in the library; MOT files number
+    frames from 1.
     """
     from .io.mot import read_sequence
 
-    seq = read_sequence(sequence)
+    seq = sequence if hasattr(sequence, "frames") else read_sequence(sequence)
     trk = tracker or Tracker(TrackerConfig(), **tracker_options)
     for f, det in seq.frames():
         t0 = time.perf_counter()

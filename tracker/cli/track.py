@@ -92,19 +92,20 @@ def run(args) -> int:
 
 
 def _run_detection_file(args) -> int:
-    from ..io.mot import read_seqinfo
+    from ..io.mot import read_sequence
     from ..pipeline import track_detections
 
     if args.out:
         raise TrackerError("an annotated video needs frames: pass --detector to run a detector on the sequence images")
-    info = read_seqinfo(args.source)
+    seq = read_sequence(args.source)  # parse everything before any output file is opened
+    info = seq.info
     sinks = _open_outputs(args, [args.source, Path(args.source, "det", "det.txt")], ["person"], info.frame_rate, None)
     n = ids = 0
     seen = set()
     t0 = time.perf_counter()
     busy = 0.0
     try:
-        for result in track_detections(args.source, **_tracker_options(args)):
+        for result in track_detections(seq, **_tracker_options(args)):
             busy += result.timings["track"]
             _write(sinks, result, ["person"], None, None)
             seen.update(result.tracks.track_id.tolist())
