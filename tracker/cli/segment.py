@@ -1,0 +1,176 @@
+"""``tracker segment SOURCE --out overlay.mp4|png``: colour each pixel by the class a segmenter gives it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import TrackerError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+# BGR colours for classes 1, 2, ... (background is left untouched).
+PALETTE = np.array(
+    [(60, 220, 60), (60, 60, 230), (230, 140, 40), (40, 200, 230), (200, 60, 200), (230, 230, 60), (120, 120, 255)],
+    np.uint8,
+)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "segment",
+        help="segment people (or a trained model's classes) and write a colour overlay",
+        description=(
+            "Run a segmenter on an image, video, image folder, camera or stream and write a colour overlay "
+            "of its mask: an image file for an image input, a video (.mp4) otherwise. Default model: "
+            "'selfie' (person vs background)."
+        ),
+    )
+    p.add_argument("source", help="image, video file, image folder, camera index or URL")
+    p.add_argument("--out", required=True, help="overlay output: image file for an image input, .mp4 otherwise")
+    p.add_argument(
+        "--model",
+        default="selfie",
+        help="zoo segmenter name (see `tracker models`), a folder saved by `tracker train-segmenter`, or a .tflite file",
+    )
+    p.add_argument("--threshold", type=float, default=0.5, help="foreground probability cut for binary models (default 0.5)")
+    p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity in [0, 1] (default 0.5)")
+    p.add_argument("--mask-out", default=None, help="also write the class-id mask as a PNG (image input only)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=run)
+    return p
+
+
+def labels_of(prob: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """``(H, W)`` class ids from a segmenter's output: thresholded ``(H, W)`` map or argmax of ``(H, W, C)``."""
+    prob = np.asarray(prob)
+    if prob.ndim == 2:
+        return (prob >= threshold).astype(np.uint8)
+    return prob.argmax(axis=-1).astype(np.uint8)
+
+
+def overlay(image_bgr: np.ndarray, labels: np.ndarray, opacity: float = 0.5, class_names=None) -> np.ndarray:
+    """Blend a colour per non-background class into ``image_bgr`` (a new array); outline each region."""
+    import cv2
+
+    out = image_bgr.copy()
+    present = [int(c) for c in np.unique(labels) if c != 0]
+    for c in present:
+        region = labels == c
+        colour = PALETTE[(c - 1) % len(PALETTE)]
+        out[region] = (out[region] * (1 - opacity) + colour * opacity).astype(np.uint8)
+        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(out, contours, -1, tuple(int(v) for v in colour), max(1, round(min(out.shape[:2]) / 360)))
+    if class_names is not None and present:
+        from ..draw import draw_text
+
+        draw_text(out, ", ".join(class_names[c] if c < len(class_names) else str(c) for c in present))
+    return out
+
+
+def _is_image(spec: str) -> bool:
+    return Path(spec).suffix.lower() in IMAGE_SUFFIXES
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io.sinks import check_output_path
+
+    if not 0.0 <= args.opacity <= 1.0:
+        raise TrackerError(f"--opacity must be in [0, 1], got {args.opacity}")
+    if not 0.0 < args.threshold < 1.0:
+        raise TrackerError(f"--threshold must be in (0, 1), got {args.threshold}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise TrackerError("--max-frames must be at least 1")
+    image_in = _is_image(str(args.source))
+    if image_in and not _is_image(args.out):
+        raise TrackerError(f"--out for an image must be an image file ({', '.join(IMAGE_SUFFIXES[:3])}, ...)")
+    if not image_in and _is_image(args.out):
+        raise TrackerError("--out for a video must be a video file (e.g. overlay.mp4)")
+    if args.mask_out and not image_in:
+        raise TrackerError("--mask-out works for an image input only")
+    if args.mask_out and Path(args.mask_out).suffix.lower() != ".png":
+        raise TrackerError("--mask-out must be a .png file (class ids need lossless storage)")
+    for out in (args.out, args.mask_out):
+        if out:
+            check_output_path(out, inputs=[args.source])
+
+    from ..io.sources import open_source
+
+    # Open the input before loading the model so a typo costs no time.
+    source = open_source(args.source)
+    try:
+        from ..zoo.segmenters import load_segmenter
+
+        segmenter = load_segmenter(args.model)
+        if image_in:
+            return _run_image(args, source, segmenter)
+        return _run_video(args, source, segmenter)
+    finally:
+        source.close()
+
+
+def _run_image(args, source, segmenter) -> int:
+    import cv2
+
+    frame = next(iter(source), None)
+    if frame is None:
+        raise TrackerError(f"cannot read image {args.source}")
+    labels = labels_of(segmenter(frame.image), args.threshold)
+    if not cv2.imwrite(args.out, overlay(frame.image, labels, args.opacity, segmenter.classes)):
+        raise TrackerError(f"cannot write image {args.out}")
+    if args.mask_out and not cv2.imwrite(args.mask_out, labels):
+        raise TrackerError(f"cannot write image {args.mask_out}")
+    if not args.quiet:
+        shares = ", ".join(
+            f"{name} {100 * np.mean(labels == c):.1f}%" for c, name in enumerate(segmenter.classes) if c > 0
+        )
+        print(f"{Path(str(args.source)).name}: {shares} -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_video(args, source, segmenter) -> int:
+    from ..io.sinks import VideoSink
+
+    progress = None
+    if not args.quiet and not source.is_live:
+        from tqdm import tqdm
+
+        total = source.length if args.max_frames is None else min(source.length or args.max_frames, args.max_frames)
+        progress = tqdm(total=total, unit="frame", desc=Path(str(args.source)).name, file=sys.stderr)
+    sink = None
+    n, busy = 0, 0.0
+    interrupted = False
+    try:
+        for frame in source:
+            t = time.perf_counter()
+            labels = labels_of(segmenter(frame.image), args.threshold)
+            busy += time.perf_counter() - t
+            if sink is None:
+                h, w = frame.image.shape[:2]
+                sink = VideoSink(args.out, source.fps or 30.0, (w, h))
+            sink.write(overlay(frame.image, labels, args.opacity, segmenter.classes))
+            n += 1
+            if progress is not None:
+                progress.update(1)
+            if args.max_frames and n >= args.max_frames:
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.close()
+        if sink is not None:
+            sink.close()
+    if n == 0:
+        raise TrackerError(f"no frames read from {args.source}")
+    if not args.quiet:
+        print(
+            f"{n} frames, segmenter {1000 * busy / n:.1f} ms/frame -> {args.out} ({sink.codec_used})",
+            file=sys.stderr,
+        )
+    return 130 if interrupted else 0
