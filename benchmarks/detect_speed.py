@@ -6,7 +6,8 @@ Times, per 640x480 frame (median of N runs after warm-up):
 - ``graph``: one interpreter call of the shipped TFLite file (network + decode + class-aware NMS);
 - ``detector(frame)``: the whole public call (letterbox + graph + mapping boxes back);
 - ``network alone``: the bare NanoDet network as TFLite fp16, rebuilt from the original TF.js files
-  (``--src``; skipped when they are absent), so ``graph - network`` is the decode + NMS cost;
+  (``--src``; skipped when they are absent), so ``graph - network`` is the decode + NMS cost; both
+  the channels-last form that ships and the original ONNX layout (83 transposes) are timed;
 - with ``--compare-tf``: the same network + decode + NMS graph run by the TensorFlow runtime
   (``tf.function``), the alternative the TFLite export was chosen over.
 
@@ -30,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 
-def median_ms(fn, runs: int, warmup: int = 5) -> float:
+def median_ms(fn, runs: int, warmup: int = 5) -> tuple[float, float]:
+    """``(median, min)`` in ms; the minimum shows the uncontended cost on a busy machine."""
     for _ in range(warmup):
         fn()
     times = []
@@ -38,7 +40,7 @@ def median_ms(fn, runs: int, warmup: int = 5) -> float:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times) * 1e3)
+    return float(np.median(times) * 1e3), float(np.min(times) * 1e3)
 
 
 def test_frame() -> np.ndarray:
@@ -73,70 +75,65 @@ def main(argv=None) -> int:
         ("detector(frame): everything", median_ms(lambda: det(frame), args.runs)),
     ]
     if (args.src / "nanodet.json").exists():
-        rows.append(("network alone (TFLite fp16)", _network_alone(args, image)))
+        rows.extend(_network_alone(args))
     else:
         print(f"(no {args.src}/nanodet.json: skipping the network-alone row)")
     if args.compare_tf:
         rows.extend(_tf_runtime(args, image))
 
     n = len(det(frame))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nNanoDet-m, 640x480 frame ({n} detections at conf {det.conf}), {os.cpu_count()} CPUs, "
-          f"threads={args.threads or min(4, os.cpu_count() or 1)}, median of {args.runs} runs")
+          f"threads={args.threads or min(4, os.cpu_count() or 1)}, {args.runs} runs, load average {load:.1f}")
     width = max(len(r[0]) for r in rows)
-    print(f"{'stage':<{width}}  ms/frame")
-    for name, ms in rows:
-        print(f"{name:<{width}}  {ms:8.1f}")
+    print(f"{'stage':<{width}}  median ms     min ms")
+    for name, (med, low) in rows:
+        print(f"{name:<{width}}  {med:9.1f}  {low:9.1f}")
     return 0
 
 
-def _load_net(args):
-    from convert_nanodet import load_graph_def, network_function
-
-    return network_function(load_graph_def(args.src / "nanodet.json", args.src / "nanodet.bin"))
-
-
-def _network_alone(args, image) -> float:
+def _bare_tflite_ms(fn, shape, args) -> tuple[float, float]:
     import tensorflow as tf
 
-    from tracker.zoo.nanodet import INPUT_SIZE, _interpreter
+    from tracker.zoo.nanodet import _interpreter
 
-    net = _load_net(args)
-
-    @tf.function(input_signature=[tf.TensorSpec([1, 3, INPUT_SIZE, INPUT_SIZE], tf.float32)])
-    def bare(x):
-        return net(x)
-
+    bare = tf.function(fn, autograph=False, input_signature=[tf.TensorSpec(shape, tf.float32)])
     module = tf.Module()
     module.bare = bare
     conv = tf.lite.TFLiteConverter.from_concrete_functions([bare.get_concrete_function()], module)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.target_spec.supported_types = [tf.float16]
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / "nanodet_bare_bench.tflite"
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"nanodet_bare_bench_{os.getpid()}.tflite"
     path.write_bytes(conv.convert())
-    runner = _interpreter(path, args.threads).get_signature_runner()
-    (name,) = runner.get_input_details()
-    x = np.random.default_rng(0).standard_normal((1, 3, INPUT_SIZE, INPUT_SIZE)).astype(np.float32)
     try:
+        runner = _interpreter(path, args.threads).get_signature_runner()
+        (name,) = runner.get_input_details()
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         return median_ms(lambda: runner(**{name: x}), args.runs)
     finally:
         path.unlink(missing_ok=True)
 
 
-def _tf_runtime(args, image) -> list[tuple[str, float]]:
+def _network_alone(args) -> list[tuple[str, tuple[float, float]]]:
+    from convert_nanodet import load_graph_def, network_function, nhwc_network_function
+
+    graph_def = load_graph_def(args.src / "nanodet.json", args.src / "nanodet.bin")
+    return [
+        ("network alone, channels-last (as shipped)", _bare_tflite_ms(nhwc_network_function(graph_def), [1, 416, 416, 3], args)),
+        ("network alone, original ONNX layout", _bare_tflite_ms(network_function(graph_def), [1, 3, 416, 416], args)),
+    ]
+
+
+def _tf_runtime(args, image) -> list[tuple[str, tuple[float, float]]]:
     import tensorflow as tf
-    from convert_nanodet import build_detect_function
+    from convert_nanodet import build_detect_function, load_graph_def, nhwc_network_function
 
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    net = _load_net(args)
-    detect = build_detect_function(net, 100)
+    net = nhwc_network_function(load_graph_def(args.src / "nanodet.json", args.src / "nanodet.bin"))
+    detect = build_detect_function(net, 100, channels_last=True)
     inputs = (tf.constant(image[None]), tf.constant(0.3), tf.constant(0.5), tf.ones([80]))
-    x = tf.random.normal([1, 3, 416, 416])
-    bare = tf.function(lambda x: net(x))
-    return [
-        ("TF runtime: network + decode + NMS", median_ms(lambda: detect(*inputs), args.runs)),
-        ("TF runtime: network alone", median_ms(lambda: bare(x), args.runs)),
-    ]
+    return [("TF runtime (tf.function): network + decode + NMS", median_ms(lambda: detect(*inputs), args.runs))]
 
 
 if __name__ == "__main__":
