@@ -89,6 +89,16 @@ _ENTRIES: list[ZooEntry] = [
         description="MediaPipe selfie segmentation (TFLite): per-pixel person probability.",
         default=True,
     ),
+    ZooEntry(
+        name="fcn8s",
+        task="segmenter",
+        builder="tracker.zoo.fcn_segmentation:fcn8s",
+        input_size="any (padded to a multiple of 32 inside); trained models resize to their training size",
+        classes="set by training (background first); untrained: background, object",
+        source="head: yours via `tracker train-segmenter`; backbone: zoo mobilenetv2 (ImageNet)",
+        license="BSD-3-Clause (torchvision MobileNetV2 weights)",
+        description="FCN-8s (Long et al. 2015) on MobileNetV2; path=DIR (or --model DIR) loads a trained folder",
+    ),
 ]
 
 
