@@ -165,6 +165,8 @@ class NanoDetDetector:
             COCO-80 index either way.
         max_detections: at most this many boxes per frame (the graph caps at 100).
         threads: interpreter threads (default: up to 4 CPU cores).
+
+    Each instance owns one TFLite interpreter: call it from one thread at a time.
     """
 
     name = "nanodet"
