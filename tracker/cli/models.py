@@ -21,6 +21,13 @@ def add_parser(subparsers):
     return p
 
 
+MAX_CELL = 34  # keeps a row on a wide terminal; -v prints cells whole
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 3].rstrip() + "..."
+
+
 def run(args) -> int:
     from ..errors import TrackerError
     from ..zoo.registry import entries
@@ -34,7 +41,8 @@ def run(args) -> int:
             print(json.dumps({**e.__dict__}))
         return 0
     header = ("", "NAME", "TASK", "INPUT SIZE", "CLASSES", "LICENSE")
-    table = [header] + [("*" if e.default else "", *(str(getattr(e, c)) for c in COLUMNS)) for e in rows]
+    cell = (lambda text: text) if args.verbose else _short
+    table = [header] + [("*" if e.default else "", *(cell(str(getattr(e, c))) for c in COLUMNS)) for e in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for i, r in enumerate(table):
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
