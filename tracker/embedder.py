@@ -9,9 +9,11 @@ Boxes are xyxy pixels; they are clipped to the frame first, so a box partly outs
 part and one wholly outside (or of zero area) embeds the edge pixels it collapses onto; the result is
 always a finite unit vector.
 
-The default (``Embedder()``, zoo name ``mobilenetv2``) crops to 128x64 (height x width, person-shaped)
-and pools ImageNet MobileNetV2 features after ``f16_out`` (160 channels, stride 32), chosen by
-``benchmarks/embed_identity.py`` (identity separation vs. time per crop).
+The default (``Embedder()``, zoo name ``mobilenetv2``) crops to 64x32 (height x width, person-shaped)
+and average-pools ImageNet MobileNetV2 features after block 17 (``f17_out``, 320 channels). Chosen with
+``benchmarks/embed_identity.py`` on real people: ROC AUC of same- vs different-person cosine distance
+0.909 (128x64 crops: 0.916, at about 3x the cost), with the widest same/different gap of the layers
+tried; at 64x32, 10 people cost about a tenth of NanoDet's time per frame (``benchmarks/embed_speed.py``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from .errors import TrackerError
 
 __all__ = ["Embedder", "DEFAULT_CROP", "DEFAULT_LAYER", "truncated_mobilenetv2"]
 
-DEFAULT_CROP = (128, 64)
-DEFAULT_LAYER = "f16_out"
+DEFAULT_CROP = (64, 32)
+DEFAULT_LAYER = "f17_out"
 
 
 def truncated_mobilenetv2(layer: str = DEFAULT_LAYER, weights: Any = "imagenet", crop_size=DEFAULT_CROP) -> Any:
@@ -35,7 +37,9 @@ def truncated_mobilenetv2(layer: str = DEFAULT_LAYER, weights: Any = "imagenet",
 
     from .zoo.backbones import _build_mobilenetv2, _load_npz, MOBILENETV2_WEIGHTS
 
-    base = _build_mobilenetv2((crop_size[0], crop_size[1], 3), 1.0)
+    # BatchNorm folded into the convolutions: ~15-30% faster, and fine-tuning then keeps BN statistics
+    # frozen, as small identity batches need.
+    base = _build_mobilenetv2((crop_size[0], crop_size[1], 3), 1.0, fold_bn=True)
     if weights == "imagenet":
         _load_npz(base, MOBILENETV2_WEIGHTS)
     elif weights is not None:

@@ -65,3 +65,12 @@ def test_keras_applications_backbone_by_name():
     m = backbones.backbone("mobilenetv3small", input_shape=(64, 64, 3))
     y = m(np.zeros((1, 64, 64, 3), np.float32))
     assert y.shape[1:3] == (2, 2)
+
+
+def test_folded_batchnorm_matches_torch_fixture():
+    ref = np.load(REF)
+    m = backbones.mobilenetv2(fold_bn=True)
+    assert not any("batch_norm" in type(layer).__name__.lower() for layer in m.layers)
+    out = m(ref["in64/input"].astype(np.float32)[None])
+    for key in ("stride8", "stride16", "stride32"):
+        assert np.abs(np.asarray(out[key])[0] - ref[f"in64/{key}"]).max() < 1e-3, key

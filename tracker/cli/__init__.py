@@ -23,6 +23,7 @@ COMMANDS = (
     "segment",
     "train-segmenter",
     "train-detector",
+    "train-embedder",
     "eval-detections",
 )
 

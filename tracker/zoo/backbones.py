@@ -39,7 +39,7 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
     return new_v + divisor if new_v < 0.9 * v else new_v
 
 
-def _conv3x3(keras, x, stride: int, name: str, filters: int | None = None):
+def _conv3x3(keras, x, stride: int, name: str, filters: int | None = None, bias: bool = False):
     """3x3 (depthwise if ``filters`` is None) convolution padded like torch's ``padding=1``."""
     if stride == 2:
         x = keras.layers.ZeroPadding2D(((1, 1), (1, 1)), name=f"{name}_pad")(x)
@@ -47,16 +47,28 @@ def _conv3x3(keras, x, stride: int, name: str, filters: int | None = None):
     else:
         padding = "same"  # symmetric for odd kernels at stride 1
     if filters is None:
-        return keras.layers.DepthwiseConv2D(3, stride, padding=padding, use_bias=False, name=name)(x)
-    return keras.layers.Conv2D(filters, 3, stride, padding=padding, use_bias=False, name=name)(x)
+        return keras.layers.DepthwiseConv2D(3, stride, padding=padding, use_bias=bias, name=name)(x)
+    return keras.layers.Conv2D(filters, 3, stride, padding=padding, use_bias=bias, name=name)(x)
 
 
-def _bn(keras, x, name: str):
-    return keras.layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name)(x)
+_BN_EPS = 1e-5  # torch's default; Keras' 1e-3 would shift every activation
 
 
-def _build_mobilenetv2(input_shape, alpha: float):
+def _bn(keras, x, name: str, fold: bool = False):
+    if fold:  # the preceding conv carries the folded BatchNorm as its bias
+        return x
+    return keras.layers.BatchNormalization(epsilon=_BN_EPS, momentum=0.9, name=name)(x)
+
+
+def _build_mobilenetv2(input_shape, alpha: float, fold_bn: bool = False):
+    """The torchvision architecture in Keras. ``fold_bn``: convolutions with biases, no BatchNorm layers
+    (inference only: fewer ops, same outputs once :func:`_load_npz` folds the statistics in)."""
+    import functools
+
     import keras
+
+    _bn_ = functools.partial(_bn, fold=fold_bn)
+    bias = fold_bn
 
     inp = keras.Input(shape=input_shape, name="rgb")
     # RGB [0, 255] -> ImageNet-normalised, folded into one affine layer.
@@ -67,8 +79,8 @@ def _build_mobilenetv2(input_shape, alpha: float):
         name="imagenet_norm",
     )(inp)
     c = _make_divisible(32 * alpha)
-    x = _conv3x3(keras, x, 2, "f0_conv", c)
-    x = keras.layers.ReLU(6.0, name="f0_relu")(_bn(keras, x, "f0_bn"))
+    x = _conv3x3(keras, x, 2, "f0_conv", c, bias)
+    x = keras.layers.ReLU(6.0, name="f0_relu")(_bn_(keras, x, "f0_bn"))
     i = 1
     for t, ch, n, s in _SETTINGS:
         out_c = _make_divisible(ch * alpha)
@@ -77,12 +89,12 @@ def _build_mobilenetv2(input_shape, alpha: float):
             in_c = x.shape[-1]
             y = x
             if t != 1:
-                y = keras.layers.Conv2D(in_c * t, 1, use_bias=False, name=f"f{i}_expand")(y)
-                y = keras.layers.ReLU(6.0, name=f"f{i}_expand_relu")(_bn(keras, y, f"f{i}_expand_bn"))
-            y = _conv3x3(keras, y, stride, f"f{i}_dw")
-            y = keras.layers.ReLU(6.0, name=f"f{i}_dw_relu")(_bn(keras, y, f"f{i}_dw_bn"))
-            y = keras.layers.Conv2D(out_c, 1, use_bias=False, name=f"f{i}_project")(y)
-            y = _bn(keras, y, f"f{i}_project_bn")
+                y = keras.layers.Conv2D(in_c * t, 1, use_bias=bias, name=f"f{i}_expand")(y)
+                y = keras.layers.ReLU(6.0, name=f"f{i}_expand_relu")(_bn_(keras, y, f"f{i}_expand_bn"))
+            y = _conv3x3(keras, y, stride, f"f{i}_dw", bias=bias)
+            y = keras.layers.ReLU(6.0, name=f"f{i}_dw_relu")(_bn_(keras, y, f"f{i}_dw_bn"))
+            y = keras.layers.Conv2D(out_c, 1, use_bias=bias, name=f"f{i}_project")(y)
+            y = _bn_(keras, y, f"f{i}_project_bn")
             if stride == 1 and in_c == out_c:
                 y = keras.layers.Add(name=f"f{i}_out")([x, y])
             else:
@@ -90,8 +102,8 @@ def _build_mobilenetv2(input_shape, alpha: float):
             x = y
             i += 1
     last_c = _make_divisible(1280 * max(1.0, alpha))
-    x = keras.layers.Conv2D(last_c, 1, use_bias=False, name=f"f{i}_conv")(x)
-    x = keras.layers.ReLU(6.0, name=f"f{i}_relu")(_bn(keras, x, f"f{i}_bn"))
+    x = keras.layers.Conv2D(last_c, 1, use_bias=bias, name=f"f{i}_conv")(x)
+    x = keras.layers.ReLU(6.0, name=f"f{i}_relu")(_bn_(keras, x, f"f{i}_bn"))
     return keras.Model(inp, x, name="mobilenetv2_features")
 
 
@@ -104,13 +116,14 @@ def _load_npz(model, path: Path) -> None:
         raise TrackerError(f"cannot read backbone weights {path}: {exc}") from None
     used = set()
     for layer in model.layers:
-        if not layer.weights:
-            continue
-        if layer.name == "imagenet_norm":
+        if not layer.weights or layer.name == "imagenet_norm":
             continue
         values = []
         for w in layer.weights:
-            key = f"{layer.name}/{w.name.split('/')[-1]}"
+            wname = w.name.split("/")[-1]
+            if wname == "bias":  # folded BatchNorm (see _build_mobilenetv2)
+                continue
+            key = f"{layer.name}/{wname}"
             if key not in data:
                 raise TrackerError(f"backbone weights {path} lack {key} (built for another alpha or layout?)")
             arr = data[key]
@@ -118,6 +131,16 @@ def _load_npz(model, path: Path) -> None:
                 raise TrackerError(f"backbone weights {path}: {key} has shape {arr.shape}, model wants {tuple(w.shape)}")
             values.append(arr)
             used.add(key)
+        if len(values) < len(layer.weights):
+            bn = layer.name[: -len("_conv")] + "_bn" if layer.name.endswith("_conv") else layer.name + "_bn"
+            keys = [f"{bn}/{k}" for k in ("gamma", "beta", "moving_mean", "moving_variance")]
+            gamma, beta, mean, var = (data[k] for k in keys)
+            used.update(keys)
+            scale = gamma / np.sqrt(var + _BN_EPS)
+            # Conv kernels are HWIO (scale O, the last axis); depthwise ones are (H, W, C, 1): scale C.
+            depthwise = type(layer).__name__ == "DepthwiseConv2D"
+            values[0] = values[0] * (scale[:, None] if depthwise else scale)
+            values.append(beta - mean * scale)
         layer.set_weights(values)
     unused = sorted(set(data.files) - used)
     if unused:
@@ -129,6 +152,7 @@ def mobilenetv2(
     input_shape: tuple = (None, None, 3),
     alpha: float = 1.0,
     outputs: str | tuple[str, ...] = ("stride8", "stride16", "stride32"),
+    fold_bn: bool = False,
 ) -> Any:
     """MobileNetV2 feature extractor returning a dict of feature maps.
 
@@ -141,6 +165,8 @@ def mobilenetv2(
         alpha: width multiplier (channel counts rounded to multiples of 8, as torchvision does).
         outputs: which of ``"stride8"`` (32 channels at alpha 1), ``"stride16"`` (96) and
             ``"stride32"`` (1280) to return; a single name gives a single-output model.
+        fold_bn: build convolutions with biases and no BatchNorm layers (the statistics folded in):
+            faster for inference; a ``.weights.h5`` file must come from a model built the same way.
 
     Returns:
         ``keras.Model`` taking RGB float32 images in [0, 255] (see module docstring) and returning a
@@ -152,7 +178,7 @@ def mobilenetv2(
     bad = [n for n in names if n not in STRIDE_LAYERS]
     if bad or not names:
         raise TrackerError(f"unknown backbone output {bad[0] if bad else None!r} (choose from {', '.join(STRIDE_LAYERS)})")
-    base = _build_mobilenetv2(tuple(input_shape), float(alpha))
+    base = _build_mobilenetv2(tuple(input_shape), float(alpha), fold_bn=fold_bn)
     if isinstance(weights, str) and weights == "imagenet":
         if alpha != 1.0:
             raise TrackerError("imagenet weights for mobilenetv2 exist only for alpha=1.0 (use weights=None)")
