@@ -6,6 +6,7 @@ import functools
 import http.server
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -146,3 +147,43 @@ def test_http_stream_is_live_and_ends_with_warning(tiny_video):
 def test_unreachable_stream_is_one_line_error():
     with pytest.raises(TrackerError, match="could not be opened"):
         open_source("rtsp://127.0.0.1:1/nothing")
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_videos"
+
+
+def test_bundled_sample_video_and_ground_truth_agree():
+    from tracker.io.mot import read_seqinfo
+
+    info = read_seqinfo(SAMPLE / "sample_gt")
+    with open_source(SAMPLE / "sample.mp4") as src:
+        assert (src.width, src.height, src.fps) == (info.width, info.height, info.frame_rate)
+        n = sum(1 for _ in src)
+    assert n == info.length
+    gt = np.loadtxt(SAMPLE / "sample_gt" / "gt" / "gt.txt", delimiter=",")
+    assert gt[:, 0].min() == 1 and gt[:, 0].max() == n
+    assert set(gt[:, 1].astype(int)) == {1, 2, 3}
+    assert (gt[:, 6] == 1).all() and (gt[:, 7] == 1).all() and (gt[:, 8] >= 0.1).all()
+
+
+@pytest.mark.slow
+def test_default_detector_finds_the_sample_objects():
+    from tracker.boxes import iou_matrix
+    from tracker.zoo.detectors import load_detector
+
+    det = load_detector("nanodet")
+    want = {1: det.classes.index("person"), 2: det.classes.index("person"), 3: det.classes.index("cat")}
+    gt = np.loadtxt(SAMPLE / "sample_gt" / "gt" / "gt.txt", delimiter=",")
+    hits: dict[int, list[bool]] = {1: [], 2: [], 3: []}
+    with open_source(SAMPLE / "sample.mp4") as src:
+        for frame in src:
+            if frame.index % 4:
+                continue
+            d = det(frame.image)
+            for row in gt[gt[:, 0] == frame.index + 1]:
+                tid = int(row[1])
+                box = np.array([[row[2], row[3], row[2] + row[4], row[3] + row[5]]])
+                ok = d.class_id == want[tid]
+                hits[tid].append(bool(ok.any() and iou_matrix(box, d.xyxy[ok]).max() >= 0.5))
+    rates = {tid: float(np.mean(v)) for tid, v in hits.items()}
+    assert all(r >= 0.8 for r in rates.values()), rates

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import TrackerError
 
-__all__ = ["VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "check_output_path", "track_records"]
+__all__ = ["VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "check_output_path", "track_records", "mask_to_rle"]
 
 
 # -- output path checks -------------------------------------------------------------------------
@@ -264,7 +264,8 @@ def _label(class_id: int, class_names: Sequence[str] | None) -> str:
     return str(class_id)
 
 
-def _rle(mask: np.ndarray) -> dict:
+def mask_to_rle(mask: np.ndarray) -> dict:
+    """COCO RLE of one ``(H, W)`` boolean mask as JSON-ready ``{"size": [h, w], "counts": str}``."""
     from pycocotools import mask as mask_utils
 
     rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
@@ -286,9 +287,12 @@ def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict
             "label": _label(cid, class_names),
         }
         if mask is not None:
-            rec["mask"] = _rle(np.asarray(mask[i], bool))
+            rec["mask"] = mask_to_rle(np.asarray(mask[i], bool))
         out.append(rec)
     return out
+
+
+_rle = mask_to_rle  # older private name, used by tracker.masks
 
 
 class _TextSink:
