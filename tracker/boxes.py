@@ -26,8 +26,9 @@ __all__ = [
 
 
 def _as2d(boxes: np.ndarray) -> np.ndarray:
-    b = np.asarray(boxes, dtype=np.float64)
-    return b.reshape(-1, 4)
+    if type(boxes) is np.ndarray and boxes.dtype == np.float64 and boxes.ndim == 2:
+        return boxes  # the common case, without numpy's conversion overhead
+    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
 
 
 def xyxy_to_tlwh(xyxy: np.ndarray) -> np.ndarray:
@@ -42,17 +43,25 @@ def tlwh_to_xyxy(tlwh: np.ndarray) -> np.ndarray:
 
 def xyxy_to_xyah(xyxy: np.ndarray) -> np.ndarray:
     b = _as2d(xyxy)
-    w = b[:, 2] - b[:, 0]
-    h = b[:, 3] - b[:, 1]
+    out = np.empty_like(b)
+    wh = b[:, 2:] - b[:, :2]
+    out[:, :2] = b[:, :2] + wh / 2
     # Guard the aspect ratio: a zero-height box would otherwise poison the filter with inf.
-    return np.stack([b[:, 0] + w / 2, b[:, 1] + h / 2, w / np.maximum(h, 1e-6), h], axis=1)
+    out[:, 2] = wh[:, 0] / np.maximum(wh[:, 1], 1e-6)
+    out[:, 3] = wh[:, 1]
+    return out
 
 
 def xyah_to_xyxy(xyah: np.ndarray) -> np.ndarray:
     b = _as2d(xyah)
-    w = b[:, 2] * b[:, 3]
-    h = b[:, 3]
-    return np.stack([b[:, 0] - w / 2, b[:, 1] - h / 2, b[:, 0] + w / 2, b[:, 1] + h / 2], axis=1)
+    out = np.empty_like(b)
+    half_w = b[:, 2] * b[:, 3] / 2
+    half_h = b[:, 3] / 2
+    out[:, 0] = b[:, 0] - half_w
+    out[:, 1] = b[:, 1] - half_h
+    out[:, 2] = b[:, 0] + half_w
+    out[:, 3] = b[:, 1] + half_h
+    return out
 
 
 def xyxy_to_yxyx_norm(xyxy: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -3,9 +3,14 @@
 The model is the one of DeepSORT (Wojke et al. 2017): state ``[cx, cy, a, h, vcx, vcy, va, vh]``,
 measurement ``[cx, cy, a, h]``, process and measurement noise proportional to the box height so the
 filter behaves the same for near and far objects. The transition and measurement matrices come from
-a ``filterpy.kalman.KalmanFilter``; predict/update apply filterpy's equations to all tracks at once
-(one numpy call per step instead of one Python object per track), and :meth:`KalmanFilter.to_filterpy`
-returns the per-track filterpy filter with identical matrices, which the tests use as the reference.
+a ``filterpy.kalman.KalmanFilter``, and :meth:`KalmanFilter.to_filterpy` returns the per-track
+filterpy filter with identical F, H, Q, R, which the tests step side by side with this one.
+
+Why the covariance is stored as blocks: F, H, Q, R and the initial covariance all pair each measured
+coordinate only with its own velocity, so the 8x8 covariance stays block-diagonal forever: four
+independent 2x2 blocks ``[[pp, pv], [pv, vv]]``. Storing those as three ``(N, 4)`` arrays turns
+filterpy's matrix equations into a handful of element-wise numpy operations over all tracks, with
+the same results (checked against filterpy in the tests). ``cov`` below is that ``(N, 3, 4)`` array.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from filterpy.kalman import KalmanFilter as _FilterpyKF
 
 #: 0.95 quantile of the chi-square distribution by degrees of freedom (as in DeepSORT's gating).
 CHI2INV95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7: 14.067, 8: 15.507, 9: 16.919}
+
+PP, PV, VV = 0, 1, 2  # rows of the block covariance
 
 
 class KalmanFilter:
@@ -35,85 +42,115 @@ class KalmanFilter:
         ref.H = np.eye(4, 8)
         self.F = ref.F.copy()
         self.H = ref.H.copy()
-        self.std_pos = std_weight_position
-        self.std_vel = std_weight_velocity
+        self.dt = dt
+        sp, sv = std_weight_position, std_weight_velocity
+        self.std_pos, self.std_vel = sp, sv
+        # Standard deviations are (weight * h) for cx, cy, h and constants for the aspect ratio.
+        self._w_pos = np.array([sp, sp, 0.0, sp]) ** 2
+        self._c_pos = np.array([0.0, 0.0, 1e-2, 0.0]) ** 2
+        self._w_vel = np.array([sv, sv, 0.0, sv]) ** 2
+        self._c_vel = np.array([0.0, 0.0, 1e-5, 0.0]) ** 2
+        self._w_meas = np.array([sp, sp, 0.0, sp]) ** 2
+        self._c_meas = np.array([0.0, 0.0, 1e-1, 0.0]) ** 2
 
-    # -- noise models (per track, scaled by height) ----------------------------------------------
-    def _initial_std(self, h: np.ndarray) -> np.ndarray:
-        sp, sv = self.std_pos, self.std_vel
-        one = np.ones_like(h)
-        return np.stack([2 * sp * h, 2 * sp * h, 1e-2 * one, 2 * sp * h, 10 * sv * h, 10 * sv * h, 1e-5 * one, 10 * sv * h], 1)
+    # -- noise (variances per coordinate, shape (N, 4)) ---------------------------------------------
+    def _q(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h2 = np.square(h)[:, None]
+        return h2 * self._w_pos + self._c_pos, h2 * self._w_vel + self._c_vel
+
+    def _r(self, h: np.ndarray) -> np.ndarray:
+        return np.square(h)[:, None] * self._w_meas + self._c_meas
 
     def process_noise(self, h: np.ndarray) -> np.ndarray:
-        """Q for each track, shape (N, 8, 8)."""
-        sp, sv = self.std_pos, self.std_vel
-        one = np.ones_like(h)
-        std = np.stack([sp * h, sp * h, 1e-2 * one, sp * h, sv * h, sv * h, 1e-5 * one, sv * h], 1)
-        return _diag(std**2)
+        """Q as full ``(N, 8, 8)`` matrices (for reference and tests)."""
+        qp, qv = self._q(np.asarray(h, float))
+        return _full_diag(np.concatenate([qp, qv], 1))
 
     def measurement_noise(self, h: np.ndarray) -> np.ndarray:
-        """R for each track, shape (N, 4, 4)."""
-        sp = self.std_pos
-        one = np.ones_like(h)
-        std = np.stack([sp * h, sp * h, 1e-1 * one, sp * h], 1)
-        return _diag(std**2)
+        """R as full ``(N, 4, 4)`` matrices (for reference and tests)."""
+        return _full_diag(self._r(np.asarray(h, float)))
 
     # -- filter steps ----------------------------------------------------------------------------
     def initiate(self, xyah: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """New tracks from measurements ``(N, 4)``: zero velocity, height-scaled uncertainty."""
         xyah = np.asarray(xyah, dtype=np.float64).reshape(-1, 4)
-        mean = np.zeros((len(xyah), 8))
+        n = len(xyah)
+        mean = np.zeros((n, 8))
         mean[:, :4] = xyah
-        return mean, _diag(self._initial_std(xyah[:, 3]) ** 2)
+        qp, qv = self._q(xyah[:, 3])
+        cov = np.zeros((n, 3, 4))
+        cov[:, PP] = 4 * qp  # (2 * weight * h)^2; the constants follow DeepSORT's initial std
+        cov[:, PP, 2] = 1e-2**2
+        cov[:, VV] = 100 * qv  # (10 * weight * h)^2
+        cov[:, VV, 2] = 1e-5**2
+        return mean, cov
 
     def predict(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x = F x; P = F P F' + Q (filterpy's ``predict``), for all tracks."""
-        F = self.F
-        Q = self.process_noise(mean[:, 3])  # from the height before the step, as in DeepSORT
-        return mean @ F.T, F @ cov @ F.T + Q
+        dt = self.dt
+        qp, qv = self._q(mean[:, 3])  # from the height before the step, as in DeepSORT
+        pp, pv, vv = cov[:, PP], cov[:, PV], cov[:, VV]
+        out = np.empty_like(cov)
+        out[:, PP] = pp + dt * (2 * pv + dt * vv) + qp
+        out[:, PV] = pv + dt * vv
+        out[:, VV] = vv + qv
+        new_mean = mean.copy()
+        new_mean[:, :4] += dt * mean[:, 4:]
+        return new_mean, out
 
     def project(self, mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Measurement-space mean and covariance S = H P H' + R."""
-        H = self.H
-        return mean @ H.T, H @ cov @ H.T + self.measurement_noise(mean[:, 3])
+        """Measurement-space mean and the (diagonal) innovation variance S = H P H' + R, shape (N, 4)."""
+        return mean[:, :4], cov[:, PP] + self._r(mean[:, 3])
 
     def update(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """filterpy's ``update`` (K = P H' S^-1; x += K (z - H x); P -= K S K'), for all tracks."""
         z_mean, S = self.project(mean, cov)
-        PHt = cov @ self.H.T  # (N, 8, 4)
-        # K = P H' S^-1  <=>  S K' = H P  (S symmetric): solve instead of inverting.
-        Kt = np.linalg.solve(S, np.swapaxes(PHt, 1, 2))  # (N, 4, 8)
-        K = np.swapaxes(Kt, 1, 2)
-        mean = mean + np.einsum("nij,nj->ni", K, z - z_mean)
-        cov = cov - K @ S @ Kt
-        return mean, cov
+        pp, pv, vv = cov[:, PP], cov[:, PV], cov[:, VV]
+        kp, kv = pp / S, pv / S
+        y = z - z_mean
+        new_mean = np.empty_like(mean)
+        new_mean[:, :4] = mean[:, :4] + kp * y
+        new_mean[:, 4:] = mean[:, 4:] + kv * y
+        out = np.empty_like(cov)
+        out[:, PP] = pp - kp * pp
+        out[:, PV] = pv - kp * pv
+        out[:, VV] = vv - kv * pv
+        return new_mean, out
 
     def gating_distance(self, mean: np.ndarray, cov: np.ndarray, z: np.ndarray, only_position: bool = False) -> np.ndarray:
         """Squared Mahalanobis distance of each measurement to each track, shape (tracks, measurements)."""
         z_mean, S = self.project(mean, cov)
         if only_position:
-            z_mean, S, z = z_mean[:, :2], S[:, :2, :2], z[:, :2]
-        L = np.linalg.cholesky(S)  # (N, d, d)
-        d = z[None, :, :] - z_mean[:, None, :]  # (N, M, d)
-        # Solve L x = d for every track at once.
-        x = np.linalg.solve(L, np.swapaxes(d, 1, 2))  # (N, d, M)
-        return np.einsum("ndm,ndm->nm", x, x)
+            z_mean, S, z = z_mean[:, :2], S[:, :2], z[:, :2]
+        d = z[None, :, :] - z_mean[:, None, :]
+        return np.einsum("nmd,nd->nm", d * d, 1.0 / S)
 
     # -- reference -------------------------------------------------------------------------------
+    def full_covariance(self, cov: np.ndarray) -> np.ndarray:
+        """The ``(N, 8, 8)`` covariance matrices the blocks stand for."""
+        n = len(cov)
+        P = np.zeros((n, 8, 8))
+        i = np.arange(4)
+        P[:, i, i] = cov[:, PP]
+        P[:, i, i + 4] = cov[:, PV]
+        P[:, i + 4, i] = cov[:, PV]
+        P[:, i + 4, i + 4] = cov[:, VV]
+        return P
+
     def to_filterpy(self, mean: np.ndarray, cov: np.ndarray) -> _FilterpyKF:
         """One track as a filterpy filter with this model's F, H, Q and R (used to check the batch math)."""
         kf = _FilterpyKF(dim_x=8, dim_z=4)
         kf.F, kf.H = self.F.copy(), self.H.copy()
         kf.x = mean.reshape(8, 1).copy()
-        kf.P = cov.copy()
+        kf.P = self.full_covariance(cov[None])[0]
         kf.Q = self.process_noise(mean[None, 3])[0]
         kf.R = self.measurement_noise(mean[None, 3])[0]
         return kf
 
 
-def _diag(std2: np.ndarray) -> np.ndarray:
-    n, d = std2.shape
+def _full_diag(var: np.ndarray) -> np.ndarray:
+    n, d = var.shape
     out = np.zeros((n, d, d))
     idx = np.arange(d)
-    out[:, idx, idx] = std2
+    out[:, idx, idx] = var
     return out

@@ -17,7 +17,7 @@ class TrackTable:
     def __init__(self, gallery_budget: int = 100):
         self.budget = gallery_budget
         self.mean = np.zeros((0, 8))
-        self.cov = np.zeros((0, 8, 8))
+        self.cov = np.zeros((0, 3, 4))  # block covariance, see kalman_filter.py
         self.key = np.zeros(0, np.int64)  # internal serial, assigned at birth
         self.track_id = np.zeros(0, np.int64)  # public id, assigned on confirmation (0 = not yet)
         self.class_id = np.zeros(0, np.int64)

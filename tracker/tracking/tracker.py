@@ -242,7 +242,9 @@ def _sub_assign(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: 
     """Assign on a sub-block of ``cost``; returns global indices."""
     rows = np.asarray(rows, np.int64)
     cols = np.asarray(cols, np.int64)
-    m, ur, uc = assign(cost[np.ix_(rows, cols)], max_cost)
+    if len(rows) == 0 or len(cols) == 0:
+        return np.zeros((0, 2), np.int64), rows, cols
+    m, ur, uc = assign(cost[rows][:, cols], max_cost)
     return np.stack([rows[m[:, 0]], cols[m[:, 1]]], 1) if len(m) else m, rows[ur], cols[uc]
 
 
