@@ -100,8 +100,8 @@ class Display:
             key = cv2.waitKey(1) & 0xFF
             if key in (ord("q"), 27):
                 return False
-            # A window closed with its close button reports visibility < 1.
-            if cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            # A window closed with its close button reports visibility 0 (-1: backend can't tell).
+            if 0 <= cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
                 return False
         except cv2.error as exc:
             warnings.warn(f"no display window ({str(exc).strip().splitlines()[-1]}); continuing headless")

@@ -127,7 +127,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_http_stream_is_live_and_ends_with_warning(tiny_video):
+def test_http_stream_is_live_and_ends_with_warning(tiny_video, monkeypatch):
+    monkeypatch.setattr("tracker.io.sources.LIVE_READ_TIMEOUT_S", 0.5)
     handler = functools.partial(_QuietHandler, directory=str(tiny_video.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
