@@ -2,8 +2,9 @@
 
 Two phases, as in the chapter: first the ImageNet backbone is frozen and only the head learns (the
 backbone then is a fixed function, so its features are computed once per image and cached, which makes
-these epochs nearly free on a CPU); then everything is fine-tuned at a lower learning rate. Horizontal
-flips double the data (targets are re-encoded from the flipped boxes, not flipped cell by cell).
+these epochs nearly free on a CPU); then everything but the BatchNorm statistics is fine-tuned at a lower
+learning rate. Horizontal flips double the data (targets are re-encoded from the flipped boxes, not flipped
+cell by cell); frozen epochs see both copies, fine-tuning epochs one of the two per image at random.
 
 Loss per image batch, normalised by the number of positive cells (objects):
 binary cross-entropy on objectness at every cell; at positive cells, BCE on the centre offsets
@@ -26,7 +27,7 @@ import numpy as np
 from ..errors import TrackerError
 from .datasets import DetectionDataset
 
-__all__ = ["train_detector", "detection_loss", "evaluate_detector", "random_box_map", "TrainResult"]
+__all__ = ["train_detector", "detection_loss", "evaluate_detector", "random_box_map", "freeze_batchnorm", "TrainResult"]
 
 
 @dataclass
@@ -84,21 +85,56 @@ def _load_arrays(ds: DetectionDataset, hw: tuple[int, int], stride: int, anchor:
     return x, y
 
 
-def _run_epochs(step, data, n_epochs: int, first: int, total: int, phase: str, log, history: list) -> None:
+def _run_epochs(step, batches, n_epochs: int, first: int, total: int, phase: str, log, history: list) -> None:
     for e in range(n_epochs):
         t0 = time.time()
         sums = np.zeros(4)
-        batches = 0
-        for xb, yb in data:
+        count = 0
+        for xb, yb in batches(e):
             sums += np.array([float(v) for v in step(xb, yb)])
-            batches += 1
-        m = sums / max(batches, 1)
-        rec = {"epoch": first + e + 1, "phase": phase, "loss": m[0], "obj": m[1], "box": m[2], "cls": m[3], "seconds": time.time() - t0}
+            count += 1
+        m = sums / max(count, 1)
+        rec = {"epoch": first + e + 1, "phase": phase, "loss": float(m[0]), "obj": float(m[1]), "box": float(m[2]), "cls": float(m[3]), "seconds": time.time() - t0}
         history.append(rec)
         log(
             f"epoch {rec['epoch']}/{total} [{phase}] loss {m[0]:.4f} "
             f"(obj {m[1]:.4f} box {m[2]:.4f} cls {m[3]:.4f}) {rec['seconds']:.1f}s"
         )
+
+
+def _batches(x, y, batch_size: int, seed: int, pairs: int = 0):
+    """Per-epoch shuffled ``tf.data`` batches. With ``pairs`` = N (arrays hold N originals then N flipped
+    copies), an epoch visits each image once, flipped or not at random, so the costly fine-tuning epochs
+    do not pay for both copies."""
+    import tensorflow as tf
+
+    xt, yt = tf.constant(x), tf.constant(y)
+
+    def epoch(e: int):
+        rng = np.random.default_rng([seed, e])
+        if pairs:
+            idx = rng.permutation(pairs) + pairs * rng.integers(0, 2, pairs)
+        else:
+            idx = rng.permutation(len(x))
+        ds = tf.data.Dataset.from_tensor_slices(idx).batch(batch_size)
+        return ds.map(lambda j: (tf.gather(xt, j), tf.gather(yt, j))).prefetch(1)
+
+    return epoch
+
+
+def freeze_batchnorm(model) -> None:
+    """Keep every BatchNormalization layer in inference mode with its statistics frozen.
+
+    Keras 3 runs a non-trainable BatchNormalization in inference mode even inside ``training=True``
+    calls, and it overrides a ``training=False`` recorded when a functional model was built, so this
+    is how a fine-tuned backbone keeps its ImageNet statistics (small batches of one synthetic domain
+    would otherwise replace them and undo what the frozen phase learnt).
+    """
+    import keras
+
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
 
 
 def _make_step(model, optimizer):
@@ -177,15 +213,16 @@ def train_detector(
         # The frozen backbone is a fixed function: run it once per image instead of once per epoch.
         feats = np.concatenate([backbone(tf.constant(x[i : i + 32], tf.float32), training=False).numpy() for i in range(0, len(x), 32)])
         log(f"cached frozen-backbone features {feats.shape[1:]} for {len(x)} images in {time.time() - t0:.1f}s")
-        data = tf.data.Dataset.from_tensor_slices((feats, y)).shuffle(len(x), seed=seed).batch(batch_size)
-        _run_epochs(_make_step(head, keras.optimizers.Adam(lr)), data, freeze_epochs, 0, epochs, "frozen", log, history)
+        batches = _batches(feats, y, batch_size, seed)
+        _run_epochs(_make_step(head, keras.optimizers.Adam(lr)), batches, freeze_epochs, 0, epochs, "frozen", log, history)
         del feats
     if epochs > freeze_epochs:
         backbone.trainable = True
+        freeze_batchnorm(backbone)
         # A new optimizer: Keras optimizers only update the variables they were built with.
-        data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed + 1).batch(batch_size)
         rate = fine_tune_lr if freeze_epochs else lr
-        _run_epochs(_make_step(model, keras.optimizers.Adam(rate)), data, epochs - freeze_epochs, freeze_epochs, epochs, "fine-tune", log, history)
+        batches = _batches(x, y, batch_size, seed + 1, pairs=len(train) if flip else 0)
+        _run_epochs(_make_step(model, keras.optimizers.Adam(rate)), batches, epochs - freeze_epochs, freeze_epochs, epochs, "fine-tune", log, history)
 
     detector = FcnDetector(
         model, train.classes, feature, hw, anchor, config={"backbone": "mobilenetv2", "head_width": head_width}

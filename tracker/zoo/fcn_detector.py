@@ -86,8 +86,8 @@ def build_fcn_detector(
     feat = keras.Model(base.input, base.output, name="backbone")
     head = _build_head(keras, feat.output_shape[-1], int(num_classes), int(head_width))
     inp = keras.Input((None, None, 3), name="rgb")
-    # BatchNorm keeps its ImageNet statistics even while fine-tuning: batches of a few images of a
-    # synthetic domain would give worse estimates than the pretrained ones.
+    # Keras 3 lets an outer training=True override this training=False; fine-tuning therefore also
+    # freezes the backbone's BatchNorm layers (tracker.train.detector.freeze_batchnorm).
     out = head(feat(inp, training=False))
     return keras.Model(inp, out, name=f"fcn_detector_{feature}")
 
