@@ -114,7 +114,7 @@ def load_segmenter(spec: str | Path = "selfie", **kwargs):
     if path.is_dir():
         from .fcn_segmentation import FcnSegmenter
 
-        return FcnSegmenter.load(path, **kwargs)
+        return FcnSegmenter.load(path)
     if path.suffix == ".tflite" and path.is_file():
         return SelfieSegmenter(model_path=path, **kwargs)
     from .registry import load
