@@ -7,6 +7,11 @@ Training follows the usual transfer-learning recipe: first only the head learns 
 features (large learning rate, fast: no gradients through the backbone), then everything but the
 BatchNorm statistics is fine-tuned at a small learning rate. A fixed share of the images is held out and
 scored with mean IoU, next to the score of predicting background everywhere.
+
+Demo, measured on the 2-core CPU shared with other jobs: ``tracker train-segmenter /tmp/shapes
+--make-shapes 400 --out /tmp/fcn --epochs 16`` (8 frozen + 8 fine-tune, 128x128) trained in 222 s and
+scored held-out mIoU 0.835 (background 0.983, circle 0.857, square 0.793, triangle 0.707) against 0.224
+for all-background.
 """
 
 from __future__ import annotations
