@@ -75,14 +75,14 @@ def instance_masks(prob: np.ndarray, xyxy: np.ndarray, threshold: float = 0.5) -
 def encode_rle(masks: np.ndarray) -> list[dict]:
     """COCO run-length encodings (``{"size": [H, W], "counts": str}``) of ``(N, H, W)`` masks.
 
-    Uses the same encoder as the JSON-lines sink (:mod:`tracker.io.sinks`), so records agree.
+    Uses the JSON-lines sink's encoder (:func:`tracker.io.sinks.mask_to_rle`), so records agree.
     """
-    from .io.sinks import _rle
+    from .io.sinks import mask_to_rle
 
     masks = np.asarray(masks, bool)
     if masks.ndim == 2:
         masks = masks[None]
-    return [_rle(m) for m in masks]
+    return [mask_to_rle(m) for m in masks]
 
 
 def decode_rle(rles: list[dict]) -> np.ndarray:
