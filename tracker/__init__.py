@@ -11,16 +11,21 @@ Heavy parts (TensorFlow models) are imported only when used.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+# TensorFlow's C++ start-up chatter (CUDA probing on CPU machines) buries our one-line messages.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from .detections import Detections, Tracks, TrackState
 from .errors import TrackerError
 
 __version__ = "0.1.0"
 
-__all__ = ["Detections", "Tracks", "TrackState", "TrackerError", "Tracker", "__version__"]
+__all__ = ["Detections", "Tracks", "TrackState", "TrackerError", "Tracker", "Pipeline", "FrameResult", "track", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import FrameResult, Pipeline, track, track_detections
     from .tracking.tracker import Tracker
 
 
@@ -29,4 +34,8 @@ def __getattr__(name: str):
         from .tracking.tracker import Tracker
 
         return Tracker
+    if name in ("Pipeline", "FrameResult", "track", "track_detections"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
     raise AttributeError(f"module 'tracker' has no attribute {name!r}")

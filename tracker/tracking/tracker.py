@@ -43,6 +43,8 @@ class TrackerConfig:
         max_cosine_distance: appearance matches need cosine distance <= this.
         reid_cosine_distance: stricter bound for re-identifying lost tracks past the IoU gate.
         gallery_budget: embeddings kept per track.
+        iou_for_all_lost: after the appearance cascade, every unmatched confirmed track may match by IoU
+            (the paper allows it only for tracks missed in the last frame).
         fuse_score: weigh IoU cost by detection score (helps prefer confident boxes).
         confirm_on_first_frame: tracks born on the first frame are confirmed at once.
         output_filtered_boxes: report the Kalman-corrected box rather than the raw detection box
@@ -61,6 +63,7 @@ class TrackerConfig:
     reid_cosine_distance: float = 0.15
     gallery_budget: int = 100
     fuse_score: bool = True
+    iou_for_all_lost: bool = True
     confirm_on_first_frame: bool = True
     output_filtered_boxes: bool = True
     std_weight_position: float = 1.0 / 20
@@ -135,11 +138,14 @@ class Tracker:
             gate_classes(app, T.class_id, det.class_id)
             mt, um_rows, um_cols = matching_cascade(app, cfg.max_cosine_distance, tsu, conf_rows, high)
             matches.append(mt)
-            # IoU for tentative tracks and tracks lost only this frame.
-            iou_rows = np.concatenate([np.flatnonzero(~confirmed), um_rows[tsu[um_rows] == 1]])
-            lost_rows = um_rows[tsu[um_rows] != 1]
+            # Then IoU, as without appearance: DeepSORT gives IoU only to tracks lost this frame, but
+            # letting every unmatched confirmed track try IoU measured better (appearance fails under
+            # partial occlusion and look-alikes; motion still holds).
+            iou_rows = um_rows if cfg.iou_for_all_lost else um_rows[tsu[um_rows] == 1]
+            lost_rows = np.setdiff1d(um_rows, iou_rows)
             mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
-            matches.append(mt)
+            mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
+            matches += [mt, mt_t]
         else:
             # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
             mt, um_r, um_cols = _sub_assign(iou_c, conf_rows, high, cfg.max_iou_distance)
