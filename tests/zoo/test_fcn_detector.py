@@ -112,6 +112,15 @@ def test_save_load_roundtrip(tmp_path, model16):
     x = np.random.default_rng(1).uniform(0, 255, (1, 64, 96, 3)).astype(np.float32)
     assert np.allclose(back.predict_grid(x), det.predict_grid(x), atol=1e-5)
     assert back.score_threshold == 0.2 and back.classes == ["a", "b", "c"]
+    # The zoo's usual options: conf/iou thresholds and a class filter; batches match single calls.
+    back = load_fcn_detector(tmp_path / "d", conf=0.0, iou=0.3, classes="b")
+    assert (back.score_threshold, back.iou_threshold) == (0.0, 0.3)
+    frames = [np.random.default_rng(i).integers(0, 255, (64, 96, 3), dtype=np.uint8) for i in range(2)]
+    batch = back.detect_batch(frames)
+    assert len(batch) == 2 and all(set(d.class_id) <= {1} for d in batch)
+    assert np.allclose(batch[1].xyxy, back(frames[1]).xyxy, atol=1e-3)
+    with pytest.raises(TrackerError, match="unknown class"):
+        load_fcn_detector(tmp_path / "d", classes=["zebra"])
 
 
 def test_load_errors(tmp_path):
@@ -126,7 +135,7 @@ def test_load_errors(tmp_path):
 def test_zoo_entry_builds_untrained_stride32_detector():
     from tracker import zoo
 
-    det = zoo.load("fcn-grid", task="detector", weights=None, classes=["x", "y"], feature="stride32", head_width=8)
+    det = zoo.load("fcn-grid", task="detector", weights=None, class_names=["x", "y"], feature="stride32", head_width=8)
     assert det.classes == ["x", "y"]
     for h, w in ((64, 64), (128, 96)):
         assert det.predict_grid(np.zeros((1, h, w, 3), np.float32)).shape == (1, h // 32, w // 32, 7)

@@ -37,7 +37,11 @@ def load_detector(
     if any(e.name == spec for e in registry.entries("detector")):
         return registry.load(spec, "detector", **opts)
     if os.path.isdir(spec):
+        from .fcn_detector import is_fcn_detector_dir, load_fcn_detector
         from .hub import load_saved_model
+
+        if is_fcn_detector_dir(spec):  # a folder written by `tracker train-detector`
+            return load_fcn_detector(spec, **opts)
 
         return load_saved_model(spec, **opts)
     known = ", ".join(e.name for e in registry.entries("detector")) or "none"

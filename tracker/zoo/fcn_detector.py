@@ -36,6 +36,7 @@ __all__ = [
     "decode_grid",
     "FcnDetector",
     "load_fcn_detector",
+    "is_fcn_detector_dir",
     "build",
 ]
 
@@ -210,6 +211,7 @@ class FcnDetector:
         iou_threshold: float = 0.45,
         max_detections: int = 100,
         config: dict | None = None,
+        keep_classes: Sequence[str] | str | None = None,
     ):
         if feature not in STRIDES:
             raise TrackerError(f"unknown feature {feature!r} (choose from {', '.join(STRIDES)})")
@@ -224,6 +226,14 @@ class FcnDetector:
         self.max_detections = int(max_detections)
         self.config = dict(config or {})
         self._predict_fn = None
+        self._keep = None
+        if keep_classes is not None:
+            names = keep_classes.split(",") if isinstance(keep_classes, str) else list(keep_classes)
+            names = [str(c).strip() for c in names if str(c).strip()]
+            unknown = [c for c in names if c not in self.classes]
+            if unknown:
+                raise TrackerError(f"unknown class {unknown[0]!r} for this detector (it knows {', '.join(self.classes)})")
+            self._keep = np.array(sorted(self.classes.index(c) for c in names), np.int64)
 
     # -- inference --------------------------------------------------------------------------------
     def predict_grid(self, rgb: np.ndarray) -> np.ndarray:
@@ -263,6 +273,9 @@ class FcnDetector:
         from ..nms import nms
 
         xyxy, score, cls = decode_grid(grid, self.stride, self.anchor, self.score_threshold)
+        if self._keep is not None:
+            ok = np.isin(cls, self._keep)
+            xyxy, score, cls = xyxy[ok], score[ok], cls[ok]
         xyxy = xyxy * np.array([sx, sy, sx, sy])
         if frame_hw is not None:
             h0, w0 = frame_hw
@@ -278,6 +291,23 @@ class FcnDetector:
         rgb, sx, sy = self.prepare(frame_bgr)
         grid = self.predict_grid(rgb[None])[0]
         return self.decode(grid, sx, sy, np.asarray(frame_bgr).shape[:2])
+
+    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
+        """``Detections`` for each frame; same-sized inputs share one network call."""
+        prepared = [self.prepare(f) for f in frames]
+        if not prepared:
+            return []
+        if len({p[0].shape for p in prepared}) == 1:
+            grids = self.predict_grid(np.stack([p[0] for p in prepared]))
+        else:
+            grids = [self.predict_grid(p[0][None])[0] for p in prepared]
+        return [self.decode(g, sx, sy, np.asarray(f).shape[:2]) for g, (_, sx, sy), f in zip(grids, prepared, frames)]
+
+    def __repr__(self) -> str:
+        return (
+            f"FcnDetector({len(self.classes)} classes, {self.feature}, input_size={self.input_size}, "
+            f"conf={self.score_threshold}, iou={self.iou_threshold})"
+        )
 
     # -- persistence -------------------------------------------------------------------------------
     def to_config(self) -> dict:
@@ -309,9 +339,19 @@ def _round_up(v: int, m: int) -> int:
     return max(m, -(-int(v) // m) * m)
 
 
+def is_fcn_detector_dir(path: str | Path) -> bool:
+    """Whether ``path`` is a folder written by :meth:`FcnDetector.save`."""
+    cfg = Path(path) / CONFIG_FILE
+    try:
+        return cfg.is_file() and json.loads(cfg.read_text()).get("format") == _FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def load_fcn_detector(directory: str | Path, **overrides: Any) -> FcnDetector:
     """Load a detector written by :meth:`FcnDetector.save`; ``overrides`` replace config values
-    (e.g. ``score_threshold=0.5``, ``input_size=None``)."""
+    (e.g. ``score_threshold=0.5``, ``input_size=None``; ``conf``/``iou`` are aliases of the
+    thresholds and ``classes`` (names to keep) filters the output, as for every zoo detector)."""
     d = Path(directory)
     cfg_path = d / CONFIG_FILE
     if not cfg_path.is_file() or not (d / WEIGHTS_FILE).is_file():
@@ -323,6 +363,12 @@ def load_fcn_detector(directory: str | Path, **overrides: Any) -> FcnDetector:
         classes = list(cfg["classes"])
     except (ValueError, KeyError, TypeError) as exc:
         raise TrackerError(f"malformed detector config {cfg_path}: {exc}") from None
+    overrides = dict(overrides)
+    keep = overrides.pop("classes", None)
+    for alias, key in (("conf", "score_threshold"), ("iou", "iou_threshold")):
+        if overrides.get(alias) is not None:
+            overrides[key] = overrides.pop(alias)
+        overrides.pop(alias, None)
     cfg.update(overrides)
     model = build_fcn_detector(
         len(classes), cfg.get("backbone", "mobilenetv2"), None, cfg["feature"], cfg.get("head_width", 128)
@@ -331,10 +377,10 @@ def load_fcn_detector(directory: str | Path, **overrides: Any) -> FcnDetector:
         model.load_weights(str(d / WEIGHTS_FILE))
     except Exception as exc:  # Keras raises several types for a mismatched file
         raise TrackerError(f"cannot load detector weights {d / WEIGHTS_FILE}: {str(exc).splitlines()[0]}") from None
-    return _from_config(model, cfg)
+    return _from_config(model, cfg, keep)
 
 
-def _from_config(model: Any, cfg: dict) -> FcnDetector:
+def _from_config(model: Any, cfg: dict, keep_classes=None) -> FcnDetector:
     known = ("classes", "feature", "input_size", "anchor", "score_threshold", "iou_threshold", "max_detections")
     extra = {k: v for k, v in cfg.items() if k not in known and k != "format"}
     return FcnDetector(
@@ -347,23 +393,31 @@ def _from_config(model: Any, cfg: dict) -> FcnDetector:
         cfg.get("iou_threshold", 0.45),
         cfg.get("max_detections", 100),
         config=extra,
+        keep_classes=keep_classes,
     )
 
 
 def build(
     path: str | Path | None = None,
-    classes: Sequence[str] = ("circle", "square", "triangle"),
+    class_names: Sequence[str] = ("circle", "square", "triangle"),
     weights: str | Path | None = "imagenet",
     feature: str = "stride16",
     input_size: tuple[int, int] | None = None,
     head_width: int = 128,
+    conf: float | None = None,
+    iou: float | None = None,
+    classes: Sequence[str] | str | None = None,
     **kwargs: Any,
 ) -> FcnDetector:
-    """Zoo builder: ``path`` loads a detector trained by ``tracker train-detector``; without it, an
-    untrained head (for ``classes``) on the ImageNet backbone, the starting point for training."""
+    """Zoo builder. ``path`` loads a detector trained by ``tracker train-detector``; without it, an
+    untrained head for ``class_names`` on the ImageNet backbone (the starting point for training).
+    ``conf``, ``iou`` and ``classes`` (names to keep) mean what they mean for every zoo detector."""
     if path is not None:
-        return load_fcn_detector(path, **kwargs)
-    model = build_fcn_detector(len(classes), "mobilenetv2", weights, feature, head_width)
-    return FcnDetector(
-        model, classes, feature, input_size, config={"backbone": "mobilenetv2", "head_width": head_width}, **kwargs
-    )
+        return load_fcn_detector(path, conf=conf, iou=iou, classes=classes, **kwargs)
+    model = build_fcn_detector(len(class_names), "mobilenetv2", weights, feature, head_width)
+    if conf is not None:
+        kwargs["score_threshold"] = conf
+    if iou is not None:
+        kwargs["iou_threshold"] = iou
+    config = {"backbone": "mobilenetv2", "head_width": head_width}
+    return FcnDetector(model, class_names, feature, input_size, config=config, keep_classes=classes, **kwargs)
