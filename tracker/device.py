@@ -8,7 +8,7 @@ import sys
 def describe_device() -> str:
     tf = sys.modules.get("tensorflow")
     if tf is None:
-        return "CPU (no TensorFlow model loaded)"
+        return "CPU"
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         return "GPU " + ", ".join(g.name for g in gpus)

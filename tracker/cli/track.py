@@ -170,7 +170,7 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
     t_start = time.perf_counter()
     ema = None
     last = t_start
-    n = 0
+    n = written = 0
     ids: set[int] = set()
     interrupted = False
     try:
@@ -191,7 +191,14 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
                     banner += f"  dropped {source.dropped}"
                 draw_text(image, banner)
                 if "video" in sinks:
-                    sinks["video"].write(image)
+                    # Live mode drops frames; repeat the processed ones so the file plays in real time.
+                    repeat = 1
+                    if live:
+                        due = int(result.timestamp * sinks["video"].fps) + 1
+                        repeat = max(1, due - written)
+                    for _ in range(repeat):
+                        sinks["video"].write(image)
+                    written += repeat
                 if display is not None and not display.show(image):
                     break
             n += 1
