@@ -246,6 +246,7 @@ class FcnDetector:
             self._predict_fn = tf.function(
                 lambda x: model(x, training=False),
                 input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)],
+                autograph=False,  # nothing to convert, and AutoGraph cannot parse a lambda's source
             )
         return self._predict_fn(tf.convert_to_tensor(np.asarray(rgb, np.float32))).numpy()
 
