@@ -1,0 +1,193 @@
+"""End-to-end frames/s of the streaming pipeline next to its parts, on one video, in one process.
+
+Configurations (each reads the video through ``open_source``, so decoding always runs in its thread):
+
+- ``decode``: iterate the source only;
+- ``detect``: the default NanoDet detector on every decoded frame;
+- ``full``: ``Pipeline()`` defaults (detector + MobileNetV2 appearance + tracker), no outputs;
+- ``full+out``: what ``tracker track VIDEO --out a.mp4 --mot-out a.txt --json-out a.jsonl --quiet``
+  does: the CLI's own loop (``tracker.cli.track._loop``: drawing, H.264 encode through ffmpeg,
+  MOT and JSON lines), sinks closed inside the timing;
+- ``masks``: ``Pipeline(masks=True)`` (person masks from the selfie segmenter).
+
+Models are loaded once and shared (each timed run gets a fresh tracker), every configuration is
+warmed up first, and the timed runs are interleaved in ``--repeats`` rounds (order rotated per round)
+so a busy neighbour slows all of them alike. The summary gives the median frames/s per configuration
+and the ratio of each full configuration to detector-only, computed within each round (the
+neighbours' load changes less within one round than across the whole run).
+
+Run::
+
+    .venv/bin/python benchmarks/pipeline_speed.py [--video ../shared/videos/people-walking.mp4] [--frames 300] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CONFIGS = ("decode", "detect", "full", "full+out", "masks")
+GOAL = 0.8
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+class Bench:
+    """The shared models and one timed run per configuration."""
+
+    def __init__(self, video: str, tmp: Path):
+        from tracker.zoo.detectors import load_detector
+        from tracker.zoo.embedders import load_embedder
+        from tracker.zoo.segmenters import load_segmenter
+
+        self.video = video
+        self.tmp = tmp
+        self.detector = load_detector(None)
+        self.embedder = load_embedder("mobilenetv2")
+        self.segmenter = load_segmenter("selfie")
+
+    def pipeline(self, masks: bool = False):
+        from tracker.pipeline import Pipeline
+
+        return Pipeline(self.detector, self.embedder, masks=masks, segmenter=self.segmenter)
+
+    def run(self, config: str, frames: int, skip: int = 0) -> dict:
+        """Time ``frames`` frames of ``config`` after ``skip`` untimed ones; returns fps and ms per stage."""
+        if config == "full+out":
+            return self._run_cli(frames)
+        from tracker.io.sources import open_source
+
+        pipe = self.pipeline(masks=config == "masks") if config in ("full", "masks") else None
+        stages = {"decode": 0.0, "detect": 0.0}
+        n = 0
+        with open_source(self.video) as src:
+            it = iter(src)
+            for _ in range(skip):
+                next(it)
+            t_start = time.perf_counter()
+            while n < frames:
+                t0 = time.perf_counter()
+                try:
+                    frame = next(it)
+                except StopIteration:
+                    break
+                t1 = time.perf_counter()
+                stages["decode"] += t1 - t0
+                if config == "detect":
+                    self.detector(frame.image)
+                    stages["detect"] += time.perf_counter() - t1
+                elif pipe is not None:
+                    pipe.process(frame.image, frame.index, frame.timestamp)
+                n += 1
+            wall = time.perf_counter() - t_start
+        if pipe is not None:
+            stages.update({k: v for k, v in pipe.totals.items() if k != "decode"})
+        return _result(n, wall, stages)
+
+    def _run_cli(self, frames: int) -> dict:
+        """The ``tracker track`` loop and sinks with the shared models (model loading is not timed)."""
+        from tracker.cli import build_parser
+        from tracker.cli.track import _loop, _open_outputs
+        from tracker.io.sources import open_source
+
+        out = self.tmp / "out"
+        args = build_parser().parse_args(
+            ["track", self.video, "--out", f"{out}.mp4", "--mot-out", f"{out}.txt", "--json-out", f"{out}.jsonl",
+             "--quiet", "--max-frames", str(frames)]
+        )  # fmt: skip
+        pipe = self.pipeline()
+        t_start = time.perf_counter()
+        source = open_source(self.video)
+        try:
+            sinks = _open_outputs(args, [self.video], pipe.class_names, source.fps, (source.width, source.height))
+            _loop(args, source, pipe, sinks, pipe.class_names, False)  # closes the sinks (ffmpeg flush)
+        finally:
+            source.close()
+        wall = time.perf_counter() - t_start
+        return _result(pipe.frames, wall, dict(pipe.totals))
+
+
+def _result(n: int, wall: float, stages: dict) -> dict:
+    ms = {k: 1000 * v / max(n, 1) for k, v in stages.items()}
+    ms["other"] = 1000 * wall / max(n, 1) - sum(ms.values())
+    return {"frames": n, "wall": wall, "fps": n / max(wall, 1e-9), "ms": ms}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--video", default=str(ROOT.parent / "shared" / "videos" / "people-walking.mp4"))
+    ap.add_argument("--frames", type=int, default=300, help="timed frames per run")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of all configurations")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed frames per configuration before timing")
+    ap.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated subset of " + ",".join(CONFIGS))
+    args = ap.parse_args(argv)
+    configs = [c for c in args.configs.split(",") if c]
+    bad = [c for c in configs if c not in CONFIGS]
+    if bad:
+        ap.error(f"unknown configuration(s) {bad}; choose from {CONFIGS}")
+    if not Path(args.video).is_file():
+        ap.error(f"video not found: {args.video}")
+
+    print(f"start: {load()}", flush=True)
+    import cv2
+
+    cap = cv2.VideoCapture(args.video)
+    print(f"video {args.video}: {int(cap.get(3))}x{int(cap.get(4))} at {cap.get(5):.0f} fps, {int(cap.get(7))} frames; "
+          f"{args.frames} timed frames x {args.repeats} rounds", flush=True)  # fmt: skip
+    cap.release()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        bench = Bench(args.video, Path(tmp))
+        print(f"models loaded in {time.perf_counter() - t:.1f} s; detector {bench.detector!r}", flush=True)
+        for c in configs:  # warm-up: first-call graph tracing, arena allocation, ffmpeg probing
+            bench.run(c, args.warmup)
+        results: dict[str, list[dict]] = {c: [] for c in configs}
+        for r in range(args.repeats):
+            order = configs[r % len(configs):] + configs[: r % len(configs)]
+            line = []
+            for c in order:
+                res = bench.run(c, args.frames, skip=0 if c == "full+out" else args.warmup)
+                results[c].append(res)
+                line.append(f"{c} {res['fps']:.1f}")
+            print(f"round {r + 1}: " + ", ".join(line) + f" frames/s; {load()}", flush=True)
+
+    print(f"\nend: {load()}\n")
+    _print_summary(results, configs)
+    return 0
+
+
+def _print_summary(results: dict, configs: list[str]) -> None:
+    base = results.get("detect")
+    head = f"{'configuration':<14s} {'frames/s (median)':>17s} {'min-max':>13s} {'vs detect':>10s}  ms/frame per stage (median run)"
+    print(head)
+    print("-" * len(head))
+    for c in configs:
+        fps = [r["fps"] for r in results[c]]
+        ratio = ""
+        if base and c not in ("decode", "detect"):
+            # Per-round ratio: both runs saw roughly the same neighbour load.
+            rr = [a["fps"] / b["fps"] for a, b in zip(results[c], base)]
+            ratio = f"{np.median(rr):9.0%}" + (" " if np.median(rr) >= GOAL else "!")
+        mid = sorted(results[c], key=lambda r: r["fps"])[len(fps) // 2]
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in mid["ms"].items() if abs(v) >= 0.05)
+        print(f"{c:<14s} {np.median(fps):17.1f} {min(fps):6.1f}-{max(fps):<6.1f} {ratio:>10s}  {stages}")
+    print(f"\n'vs detect' is the median over rounds of (config frames/s / detect frames/s in the same round); "
+          f"goal >= {GOAL:.0%} for the full pipeline ('!' marks a miss). 'decode' in the stages is time "
+          f"spent waiting for the decode thread, 'other' is wall time outside the timed stages (drawing, "
+          f"sinks, Python loop).")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
