@@ -18,6 +18,7 @@ $(BIN)/tracker: pyproject.toml
 setup: $(BIN)/tracker
 
 demo: setup
+	mkdir -p $(OUT)
 	$(BIN)/tracker track sample_videos/sample.mp4 --out $(OUT)/sample_tracked.mp4 \
 		--mot-out $(OUT)/sample_tracked.txt --json-out $(OUT)/sample_tracked.jsonl
 
