@@ -13,7 +13,8 @@ The default (``Embedder()``, zoo name ``mobilenetv2``) crops to 64x32 (height x 
 and average-pools ImageNet MobileNetV2 features after block 17 (``f17_out``, 320 channels). Chosen with
 ``benchmarks/embed_identity.py`` on real people: ROC AUC of same- vs different-person cosine distance
 0.909 (128x64 crops: 0.916, at about 3x the cost), with the widest same/different gap of the layers
-tried; at 64x32, 10 people cost about a tenth of NanoDet's time per frame (``benchmarks/embed_speed.py``).
+tried. At 64x32, 10 people cost 0.1-0.25x NanoDet's time per frame on the project's 2-core CPU
+(``benchmarks/embed_speed.py``); 128x64 crops cost 0.3-0.8x.
 """
 
 from __future__ import annotations
