@@ -29,9 +29,11 @@ def test_short_training_learns_shapes(tmp_path):
         train, val, tmp_path / "det", epochs=10, freeze_epochs=10, input_size=(128, 128), batch_size=16, seed=0, log=logs.append
     )
     losses = [h["loss"] for h in result.history]
-    assert len(losses) == 10 and losses[-1] < losses[0] / 2.5, losses
+    obj = [h["obj"] for h in result.history]
+    assert len(losses) == 10 and losses[-1] < losses[0] / 1.5 and obj[-1] < obj[0] / 5, result.history
     chance = random_box_map(val)["map50"]
-    # Measured 0.0 (chance) vs ~0.8 (this run); the floor leaves room for run-to-run variation.
+    # Measured: chance 0.0; this run 0.74 mAP@0.5 (0.77 with data seed 6), loss 11.7 -> 4.3.
+    # The floor leaves room for run-to-run and platform variation.
     assert result.metrics["map50"] > 0.4, (result.metrics, logs)
     assert result.metrics["map50"] > chance + 0.3
     # The saved detector reloads and finds shapes in a held-out image.

@@ -46,6 +46,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=1e-3, help="head learning rate (default 1e-3)")
     p.add_argument("--fine-tune-lr", type=float, default=1e-4, help="learning rate after unfreezing (default 1e-4)")
     p.add_argument("--weights", default="imagenet", help="backbone weights: imagenet, none or a weights file")
+    p.add_argument("--box-weight", type=float, default=4.0, help="weight of the box loss terms (default 4)")
     p.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         fine_tune_lr=args.fine_tune_lr,
         weights=weights,
         flip=not args.no_flip,
+        box_weight=args.box_weight,
         seed=args.seed,
     )
     m = result.metrics
