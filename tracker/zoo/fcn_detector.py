@@ -324,7 +324,10 @@ class FcnDetector:
             max_detections=self.max_detections,
         )
         cfg.setdefault("backbone", "mobilenetv2")
-        cfg.setdefault("head_width", 128)
+        try:  # the network itself knows its head width best
+            cfg["head_width"] = int(self.model.get_layer("head").get_layer("head_conv1").filters)
+        except (AttributeError, ValueError):
+            cfg.setdefault("head_width", 128)
         return cfg
 
     def save(self, directory: str | Path) -> Path:
