@@ -25,9 +25,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The peers' pins clash with ours and each other: track_mot.py makes their own venvs under .venv-peers/.
 bench: setup
-	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/track_mot.py
+	$(BIN)/python benchmarks/track_mot.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(OUT)
