@@ -30,9 +30,9 @@ def test_short_training_learns_shapes(tmp_path):
     )
     losses = [h["loss"] for h in result.history]
     obj = [h["obj"] for h in result.history]
-    assert len(losses) == 10 and losses[-1] < losses[0] / 1.5 and obj[-1] < obj[0] / 5, result.history
+    assert len(losses) == 10 and losses[-1] < losses[0] / 5 and obj[-1] < obj[0] / 5, result.history
     chance = random_box_map(val)["map50"]
-    # Measured: chance 0.0; this run 0.74 mAP@0.5 (0.77 with data seed 6), loss 11.7 -> 4.3.
+    # Measured: chance 0.0; this run 0.74 mAP@0.5 (0.77 with data seed 6), loss 7.7 -> 0.29.
     # The floor leaves room for run-to-run and platform variation.
     assert result.metrics["map50"] > 0.4, (result.metrics, logs)
     assert result.metrics["map50"] > chance + 0.3
