@@ -191,9 +191,6 @@ def train_detector(
         :class:`TrainResult` with the detector, per-epoch losses and the held-out metrics
         (``map50``, ``map``) when ``val`` is given.
     """
-    import keras
-    import tensorflow as tf
-
     from ..zoo.fcn_detector import STRIDES, FcnDetector, build_fcn_detector, default_anchor
 
     if len(train) == 0:
@@ -204,6 +201,9 @@ def train_detector(
         raise TrackerError(f"validation classes {val.classes} differ from training classes {train.classes}")
     if feature not in STRIDES:
         raise TrackerError(f"unknown feature {feature!r} (choose from {', '.join(STRIDES)})")
+    import keras
+    import tensorflow as tf
+
     t_start = time.time()
     keras.utils.set_random_seed(seed)
     hw = tuple(max(32, -(-int(v) // 32) * 32) for v in input_size)
