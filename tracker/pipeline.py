@@ -54,6 +54,12 @@ class Pipeline:
     Args:
         detector: a zoo name / ``tfhub:`` handle / SavedModel path, or a detector object.
         embedder: a zoo name / handle / path, an embedder object, or None for motion-only tracking.
+        appearance: ``"full"`` (default) embeds every detection; ``"fast"`` skips detections whose
+            match is unambiguous by overlap (see ``Tracker.appearance_needed``) except every
+            ``refresh_every``-th frame, which keeps the galleries current. Measured on the sample
+            video: "fast" skips 52% of the crops; identity quality equalled "full" with refresh 5
+            and fell to motion-only with refresh 2, 3 or 10 (a single re-identification after the
+            occlusion decides it), so it is opt-in.
         tracker: a :class:`Tracker` (or None for a new one built from ``tracker_options``).
         classes: class names to keep (e.g. ``["person", "car"]``).
         conf: detector score threshold.
@@ -71,8 +77,14 @@ class Pipeline:
         conf: float | None = None,
         masks: bool = False,
         segmenter: Any = "selfie",
+        appearance: str = "full",
+        refresh_every: int = 5,
         **tracker_options: Any,
     ):
+        if appearance not in ("fast", "full"):
+            raise TrackerError(f"appearance must be 'fast' or 'full', got {appearance!r}")
+        self.appearance = appearance
+        self.refresh_every = max(1, int(refresh_every))
         if isinstance(detector, (str, Path)) or detector is None:
             from .zoo.detectors import load_detector
 
@@ -92,6 +104,7 @@ class Pipeline:
         self.class_names: list[str] = list(getattr(detector, "classes", []) or [])
         self.totals = {s: 0.0 for s in STAGES}
         self.frames = 0
+        self.skipped_embeddings = 0
 
     def process(self, image: np.ndarray, frame_index: int = 0, timestamp: float = 0.0) -> FrameResult:
         """Run every stage on one BGR frame."""
@@ -101,7 +114,7 @@ class Pipeline:
         t1 = time.perf_counter()
         t["detect"] = t1 - t0
         if self.embedder is not None:
-            det = det.with_(embedding=self.embedder(image, det))
+            det = det.with_(embedding=self._embed(image, det))
         t2 = time.perf_counter()
         t["embed"] = t2 - t1
         if self.segmenter is not None:
@@ -121,6 +134,16 @@ class Pipeline:
             self.totals[k] += v
         self.frames += 1
         return FrameResult(frame_index, image, det, tracks, timestamp, t)
+
+    def _embed(self, image: np.ndarray, det: Detections) -> np.ndarray:
+        if self.appearance == "full" or self.frames % self.refresh_every == 0:
+            return self.embedder(image, det)
+        need = self.tracker.appearance_needed(det)
+        self.skipped_embeddings += int((~need).sum())
+        part = self.embedder(image, det[np.flatnonzero(need)])
+        emb = np.full((len(det), part.shape[1]), np.nan, np.float32)
+        emb[need] = part
+        return emb
 
     def run(self, source) -> Iterator[FrameResult]:
         """Process every frame of an opened :class:`~tracker.io.sources.Source`."""

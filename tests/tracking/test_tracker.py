@@ -119,3 +119,25 @@ def test_track_keeps_link_to_its_detection_and_masks_survive():
         np.testing.assert_array_equal(out.mask[i], mask[out.det_index[i]])
         assert out.class_id[i] == d.class_id[out.det_index[i]]
     assert (out.state == TrackState.CONFIRMED).all()
+
+
+def test_appearance_needed_only_where_overlap_is_ambiguous():
+    t = Tracker(n_init=1)
+    emb = np.eye(3, dtype=np.float32)
+    t.update(dets([box(100, 100), box(400, 100), box(700, 100)], emb=emb))
+    # Next frame: two objects move a little (unambiguous), a third appears beside the second.
+    nxt = dets([box(102, 100), box(402, 100), box(430, 100)])
+    need = t.appearance_needed(nxt)
+    assert need.tolist() == [False, True, True]
+    # A detection that matches no track (a possible new track) always needs an embedding.
+    assert t.appearance_needed(dets([box(1000, 500)])).tolist() == [True]
+
+
+def test_missing_embeddings_fall_back_to_motion():
+    t = Tracker(n_init=1)
+    emb = np.eye(2, dtype=np.float32)
+    a = t.update(dets([box(100, 100), box(400, 100)], emb=emb))
+    partial = np.array([[np.nan, np.nan], [0.0, 1.0]], np.float32)  # first one skipped (fast path)
+    b = t.update(dets([box(103, 100), box(403, 100)], emb=partial))
+    assert dict(zip(b.det_index.tolist(), b.track_id.tolist())) == dict(zip(a.det_index.tolist(), a.track_id.tolist()))
+    assert t.tracks.gallery_count.tolist() == [1, 2]  # NaN rows are not stored

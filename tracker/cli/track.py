@@ -16,6 +16,10 @@ def add_tracking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detector", default=None, help="zoo name, tfhub:<handle> or SavedModel folder (default: nanodet)")
     p.add_argument("--embedder", default="mobilenetv2", help="appearance embedder (zoo name, tfhub:<handle>, SavedModel)")
     p.add_argument("--no-appearance", action="store_true", help="motion-only tracking (no embedder)")
+    p.add_argument(
+        "--appearance", choices=("full", "fast"), default="full",
+        help="fast: embed only detections whose match is ambiguous by overlap (plus every 5th frame)",
+    )
     p.add_argument("--classes", default=None, help="comma-separated class names to keep, e.g. person,car")
     p.add_argument("--conf", type=float, default=None, help="detector score threshold")
     p.add_argument("--max-age", type=int, default=None, help="frames a lost track is kept before deletion")
@@ -145,6 +149,7 @@ def _run_video(args, live: bool) -> int:
             classes=args.classes,
             conf=args.conf,
             masks=args.masks,
+            appearance=args.appearance,
             **_tracker_options(args),
         )
         names = pipeline.class_names

@@ -50,11 +50,12 @@ def gate_classes(cost: np.ndarray, track_class: np.ndarray, det_class: np.ndarra
 def cosine_cost(galleries: list[np.ndarray | None], det_emb: np.ndarray) -> np.ndarray:
     """Smallest cosine distance from each detection to any embedding in each track's gallery.
 
-    Tracks without a gallery get ``INF_COST``. Embeddings are assumed L2-normalised.
+    Tracks without a gallery, and detections whose embedding is NaN (not computed), get ``INF_COST``.
+    Embeddings are assumed L2-normalised.
     """
     n, m = len(galleries), len(det_emb)
     cost = np.full((n, m), INF_COST)
-    have = [i for i, g in enumerate(galleries) if g is not None]
+    have = [i for i, g in enumerate(galleries) if g is not None and len(g)]
     if not have or m == 0:
         return cost
     stacked = np.concatenate([galleries[i] for i in have])
@@ -62,7 +63,7 @@ def cosine_cost(galleries: list[np.ndarray | None], det_emb: np.ndarray) -> np.n
     sims = stacked @ det_emb.T  # (sum of gallery sizes, m)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     best = np.maximum.reduceat(sims, starts, axis=0)
-    cost[have] = 1.0 - best
+    cost[have] = np.where(np.isnan(best), INF_COST, 1.0 - best)
     return cost
 
 

@@ -26,12 +26,13 @@ class TrackTable:
         self.age = np.zeros(0, np.int64)
         self.time_since_update = np.zeros(0, np.int64)
         self.score = np.zeros(0)
-        self.galleries: list[np.ndarray | None] = []  # per row: (k <= budget, D) newest last
+        self.galleries: list[np.ndarray | None] = []  # per row: (budget, D) ring buffer or None
+        self.gallery_count = np.zeros(0, np.int64)  # embeddings ever added per row
 
     def __len__(self) -> int:
         return len(self.key)
 
-    _ARRAYS = ("mean", "cov", "key", "track_id", "class_id", "state", "hits", "age", "time_since_update", "score")
+    _ARRAYS = ("mean", "cov", "key", "track_id", "class_id", "state", "hits", "age", "time_since_update", "score", "gallery_count")
 
     def add(self, mean, cov, keys, class_id, score, embeddings: np.ndarray | None, state: int) -> None:
         n = len(keys)
@@ -46,13 +47,14 @@ class TrackTable:
             "age": np.ones(n, np.int64),
             "time_since_update": np.zeros(n, np.int64),
             "score": score,
+            "gallery_count": np.zeros(n, np.int64),
         }
         for name in self._ARRAYS:
             setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
-        if embeddings is None:
-            self.galleries.extend([None] * n)
-        else:
-            self.galleries.extend(e[None, :].copy() for e in embeddings)
+        first = len(self.galleries)
+        self.galleries.extend([None] * n)
+        if embeddings is not None:
+            self.add_embeddings(np.arange(first, first + n), embeddings)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where ``mask`` is False."""
@@ -63,17 +65,23 @@ class TrackTable:
         self.galleries = [g for g, k in zip(self.galleries, mask) if k]
 
     def add_embeddings(self, rows: np.ndarray, embeddings: np.ndarray) -> None:
-        """Append one embedding per row to its gallery, keeping the newest ``budget``."""
+        """Add one embedding per row to its gallery (a ring buffer of the newest ``budget``).
+
+        Rows whose embedding is NaN (not computed this frame, see ``Pipeline``'s fast path) are skipped.
+        """
         for r, e in zip(rows, embeddings):
+            if np.isnan(e[0]):
+                continue
             g = self.galleries[r]
             if g is None:
-                self.galleries[r] = e[None, :].copy()
-            elif len(g) < self.budget:
-                self.galleries[r] = np.vstack([g, e])
-            else:
-                g = np.roll(g, -1, axis=0)
-                g[-1] = e
-                self.galleries[r] = g
+                g = self.galleries[r] = np.empty((self.budget, len(e)), np.float32)
+            g[self.gallery_count[r] % self.budget] = e
+            self.gallery_count[r] += 1
+
+    def gallery(self, row: int) -> np.ndarray | None:
+        """The stored embeddings of a track (order within the ring does not matter for matching)."""
+        g = self.galleries[row]
+        return None if g is None else g[: min(self.gallery_count[row], self.budget)]
 
     def confirmed(self) -> np.ndarray:
         return self.state == TrackState.CONFIRMED

@@ -132,7 +132,7 @@ class Tracker:
         use_appearance = det.embedding is not None
         if use_appearance:
             # Appearance (cascade) for confirmed tracks, gated by motion.
-            app = cosine_cost(T.galleries, det.embedding)
+            app = cosine_cost([T.gallery(i) for i in range(n)], det.embedding)
             gd = self.kf.gating_distance(T.mean, T.cov, xyxy_to_xyah(det.xyxy))
             app[gd > CHI2INV95[4]] = INF_COST
             gate_classes(app, T.class_id, det.class_id)
@@ -228,6 +228,33 @@ class Tracker:
             det_index=det_index[matched] if len(rows) else np.zeros(0, np.int64),
             state=T.state[rows],
         )
+
+    def appearance_needed(self, detections: Detections, overlap: float = 0.5, clear: float = 0.1) -> np.ndarray:
+        """Which detections need an embedding for the next :meth:`update` (bool per detection).
+
+        A detection is unambiguous, and can skip the CNN, when exactly one confirmed track seen in the
+        last frame overlaps it (IoU >= ``overlap``, same class), no other track or detection comes near
+        either of them (IoU < ``clear``) and that track already has embeddings. Every other detection,
+        including any that might start a track, needs one. Used by ``Pipeline(appearance="fast")``.
+        """
+        T = self.tracks
+        m = len(detections)
+        if m == 0 or len(T) == 0:
+            return np.ones(m, bool)
+        mean, _ = self.kf.predict(T.mean, T.cov)
+        iou = 1.0 - gate_classes(iou_cost(xyah_to_xyxy(mean[:, :4]), detections.xyxy), T.class_id, detections.class_id)
+        iou = np.clip(iou, 0.0, 1.0)
+        eligible = (T.state == TrackState.CONFIRMED) & (T.time_since_update == 0) & (T.gallery_count > 0)
+        strong = (iou >= overlap) & eligible[:, None]
+        near = iou >= clear
+        one_track = strong.sum(0) == 1
+        row = strong.argmax(0)
+        track_alone = near.sum(1)[row] == 1  # that track overlaps nothing else
+        det_alone = near.sum(0) == 1  # this detection overlaps no other track
+        # Detections overlapping each other are ambiguous too (crossings).
+        dd = iou_cost(detections.xyxy, detections.xyxy)
+        det_clear = ((1.0 - dd) >= clear).sum(1) == 1
+        return ~(one_track & track_alone & det_alone & det_clear)
 
     # -- introspection --------------------------------------------------------------------------------
     def active_tracks(self, include_tentative: bool = False) -> Tracks:
