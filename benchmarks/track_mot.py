@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     ours_fps = next((fps for w, _, fps in rows if w.name == "ours"), None)
-    print(f"MOT17 ({len(seqs)} sequences, {total_frames} frames) from {args.data}; load average {os.getloadavg()[0]:.1f} "
+    print(f"MOT17 ({len(seqs)} sequences, {total_frames} frames) from {args.data.resolve()}; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs; frames/s = tracker update calls only, best of {args.repeat} per sequence")
     print()
     head = f"| {'tracker':<36} | {'HOTA':>5} | {'MOTA':>5} | {'IDF1':>5} | {'IDSW':>5} | {'frames/s':>8} | {'speed vs ours':>13} |"
