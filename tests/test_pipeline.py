@@ -44,7 +44,7 @@ def test_sample_video_tracks_and_scores_above_floor(tmp_path, capsys):
     from tracker.evaluate import evaluate_mot
 
     s = evaluate_mot(SAMPLE_GT, pred)[-1]
-    # Measured 87.8 HOTA / 96.0 IDF1 with the default models (README); floors leave room for CPU variation.
+    # Measured 90.4 HOTA / 97.5 IDF1 with the default models (README); floors leave room for CPU variation.
     assert s.HOTA > 75 and s.IDF1 > 85, s
     lines = [json.loads(l) for l in jsonl.read_text().splitlines()]
     assert len(lines) == 135 and {t["label"] for l in lines for t in l["tracks"]} >= {"person", "cat"}
@@ -114,7 +114,9 @@ def test_masks_on_tracks_reach_the_json(tmp_path):
 
     out = tmp_path / "m.jsonl"
     assert main(["track", str(SAMPLE), "--masks", "--max-frames", "4", "--json-out", str(out), "--quiet"]) == 0
-    people = [t for line in out.read_text().splitlines() for t in json.loads(line)["tracks"] if t["label"] == "person"]
+    tracks = [t for line in out.read_text().splitlines() for t in json.loads(line)["tracks"]]
+    # Coasting tracks (no detection this frame, score 0) carry an empty mask; check the matched ones.
+    people = [t for t in tracks if t["label"] == "person" and t["score"] > 0]
     assert people
     for t in people:
         rle = dict(t["mask"], counts=t["mask"]["counts"].encode())

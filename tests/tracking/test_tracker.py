@@ -15,7 +15,7 @@ def dets(boxes, score=0.9, cls=0, emb=None):
 
 
 def test_lifecycle_n_init_and_max_age():
-    t = Tracker(n_init=3, max_age=5, confirm_on_first_frame=False)
+    t = Tracker(n_init=3, max_age=5, confirm_on_first_frame=False, output_coasting=0)
     outs = [t.update(dets([box(100 + 2 * f, 100)])) for f in range(3)]
     assert [len(o) for o in outs] == [0, 0, 1]  # tentative until the third hit
     tid = outs[2].track_id[0]
@@ -53,7 +53,10 @@ def test_detection_of_another_class_never_extends_a_track():
     a = t.update(dets([box(100, 100)], cls=0))
     b = t.update(dets([box(101, 100)], cls=2))
     assert a.class_id.tolist() == [0]
-    assert b.class_id.tolist() == [2] and b.track_id[0] != a.track_id[0]
+    matched = b[b.det_index >= 0]
+    assert matched.class_id.tolist() == [2] and matched.track_id[0] != a.track_id[0]
+    # The class-0 track was not extended: it is coasting on its prediction.
+    assert b[b.det_index < 0].track_id.tolist() == a.track_id.tolist()
 
 
 def test_low_score_detection_extends_but_does_not_start_tracks():
@@ -141,3 +144,15 @@ def test_missing_embeddings_fall_back_to_motion():
     b = t.update(dets([box(103, 100), box(403, 100)], emb=partial))
     assert dict(zip(b.det_index.tolist(), b.track_id.tolist())) == dict(zip(a.det_index.tolist(), a.track_id.tolist()))
     assert t.tracks.gallery_count.tolist() == [1, 2]  # NaN rows are not stored
+
+
+def test_coasting_tracks_are_reported_at_their_prediction_for_a_few_frames():
+    t = Tracker(n_init=1, output_coasting=2, max_age=10)
+    for f in range(5):
+        t.update(dets([box(100 + 4 * f, 100)]))
+    reported = [t.update(dets([])) for _ in range(4)]
+    assert [len(r) for r in reported] == [1, 1, 0, 0]
+    r = reported[0]
+    assert r.det_index.tolist() == [-1] and r.score.tolist() == [0.0]
+    # The prediction keeps moving with the track's velocity (4 px per frame).
+    assert (r.xyxy[0, 0] + r.xyxy[0, 2]) / 2 == pytest.approx(100 + 4 * 5, abs=1.5)

@@ -47,6 +47,8 @@ class TrackerConfig:
             (the paper allows it only for tracks missed in the last frame).
         fuse_score: weigh IoU cost by detection score (helps prefer confident boxes).
         confirm_on_first_frame: tracks born on the first frame are confirmed at once.
+        output_coasting: also report confirmed tracks missed for up to this many frames, at their
+            predicted box with score 0 and ``det_index`` -1 (fills short detector misses).
         output_filtered_boxes: report the Kalman-corrected box rather than the raw detection box
             (detections jitter from frame to frame; the filter averages that out).
         std_weight_position, std_weight_velocity: Kalman noise as fractions of box height.
@@ -66,6 +68,7 @@ class TrackerConfig:
     iou_for_all_lost: bool = True
     confirm_on_first_frame: bool = True
     output_filtered_boxes: bool = True
+    output_coasting: int = 5
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
 
@@ -214,18 +217,27 @@ class Tracker:
             T.track_id[r] = next(self._ids)
 
     def _output(self, det: Detections, det_index: np.ndarray) -> Tracks:
-        T = self.tracks
-        show = (T.state == TrackState.CONFIRMED) & (self._last_match >= 0)
+        T, cfg = self.tracks, self.config
+        confirmed = T.state == TrackState.CONFIRMED
+        # A long-coasting prediction can shrink to nothing (height velocity); never report those.
+        sane = (T.mean[:, 3] > 1.0) & (T.mean[:, 2] > 0.0)
+        show = confirmed & ((self._last_match >= 0) | ((T.time_since_update <= cfg.output_coasting) & sane))
         rows = np.flatnonzero(show)
         matched = self._last_match[rows]
+        hit = matched >= 0
+        xyxy = xyah_to_xyxy(T.mean[rows, :4])
+        if not cfg.output_filtered_boxes and hit.any():
+            xyxy[hit] = det.xyxy[matched[hit]]
+        score = np.zeros(len(rows))
+        score[hit] = det.score[matched[hit]]
+        idx = np.full(len(rows), -1, np.int64)
+        idx[hit] = det_index[matched[hit]]
         return Tracks(
             track_id=T.track_id[rows],
-            xyxy=(xyah_to_xyxy(T.mean[rows, :4]) if self.config.output_filtered_boxes else det.xyxy[matched])
-            if len(rows)
-            else np.zeros((0, 4)),
-            score=det.score[matched] if len(rows) else np.zeros(0),
+            xyxy=xyxy,
+            score=score,
             class_id=T.class_id[rows],
-            det_index=det_index[matched] if len(rows) else np.zeros(0, np.int64),
+            det_index=idx,
             state=T.state[rows],
         )
 
