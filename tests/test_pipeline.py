@@ -128,3 +128,16 @@ def test_masks_on_tracks_reach_the_json(tmp_path):
         # one, a few pixels off that, hence the 5% margin.
         mx, my = 0.05 * (x2 - x1), 0.05 * (y2 - y1)
         assert xs.min() >= x1 - mx and xs.max() <= x2 + mx and ys.min() >= y1 - my and ys.max() <= y2 + my
+
+
+def test_batched_detection_gives_the_same_tracks():
+    from tracker.io.sources import open_source
+    from tracker.pipeline import Pipeline
+
+    runs = []
+    for batch in (1, 3):
+        p = Pipeline(embedder=None)
+        with open_source(SAMPLE) as src:
+            out = [(r.frame_index, r.tracks.track_id.tolist()) for r, _ in zip(p.run(src, batch_size=batch), range(12))]
+        runs.append(out)
+    assert runs[0] == runs[1] and [f for f, _ in runs[0]] == list(range(12))
