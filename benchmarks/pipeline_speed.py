@@ -65,8 +65,9 @@ class Bench:
 
     def run(self, config: str, frames: int, skip: int = 0) -> dict:
         """Time ``frames`` frames of ``config`` after ``skip`` untimed ones; returns fps and ms per stage."""
-        if config == "full+out":
-            return self._run_cli(frames)
+        return self._run_cli(frames) if config == "full+out" else self._run(config, frames, skip)
+
+    def _run(self, config: str, frames: int, skip: int) -> dict:
         from tracker.io.sources import open_source
 
         pipe = self.pipeline(masks=config == "masks") if config in ("full", "masks") else None
@@ -77,7 +78,7 @@ class Bench:
             it = iter(src)
             for _ in range(skip):
                 next(it)
-            t_start = time.perf_counter()
+            t_start, cpu0 = time.perf_counter(), _cpu_seconds()
             while n < frames:
                 t0 = time.perf_counter()
                 try:
@@ -93,10 +94,10 @@ class Bench:
                 elif pipe is not None:
                     pipe.process(frame.image, frame.index, frame.timestamp)
                 n += 1
-            wall = time.perf_counter() - t_start
+            wall, cpu = time.perf_counter() - t_start, _cpu_seconds() - cpu0
         if pipe is not None:
             stages.update({k: v for k, v in pipe.totals.items() if k != "decode"})
-        return _result(n, wall, stages, per_frame)
+        return _result(n, wall, stages, per_frame, cpu)
 
     def _run_cli(self, frames: int) -> dict:
         """The ``tracker track`` loop and sinks with the shared models (model loading is not timed)."""
@@ -111,15 +112,21 @@ class Bench:
         )  # fmt: skip
         pipe = self.pipeline()
         per_frame = _record_per_frame(pipe)
-        t_start = time.perf_counter()
+        t_start, cpu0 = time.perf_counter(), _cpu_seconds()
         source = open_source(self.video)
         try:
             sinks = _open_outputs(args, [self.video], pipe.class_names, source.fps, (source.width, source.height))
             _loop(args, source, pipe, sinks, pipe.class_names, False)  # closes the sinks (ffmpeg flush)
         finally:
             source.close()
-        wall = time.perf_counter() - t_start
-        return _result(pipe.frames, wall, dict(pipe.totals), per_frame)
+        wall, cpu = time.perf_counter() - t_start, _cpu_seconds() - cpu0
+        return _result(pipe.frames, wall, dict(pipe.totals), per_frame, cpu)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its waited-for children (the ffmpeg encoder)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _record_per_frame(pipe) -> list[float]:
@@ -136,10 +143,11 @@ def _record_per_frame(pipe) -> list[float]:
     return per_frame
 
 
-def _result(n: int, wall: float, stages: dict, per_frame: list[float]) -> dict:
+def _result(n: int, wall: float, stages: dict, per_frame: list[float], cpu: float) -> dict:
     ms = {k: 1000 * v / max(n, 1) for k, v in stages.items()}
     ms["other"] = 1000 * wall / max(n, 1) - sum(ms.values())
-    return {"frames": n, "wall": wall, "fps": n / max(wall, 1e-9), "ms": ms, "per_frame": per_frame}
+    return {"frames": n, "wall": wall, "fps": n / max(wall, 1e-9), "ms": ms, "per_frame": per_frame,
+            "cpu_ms": 1000 * cpu / max(n, 1)}
 
 
 def main(argv=None) -> int:
@@ -189,7 +197,7 @@ def _print_summary(results: dict, configs: list[str]) -> None:
     base = results.get("detect")
     p10 = {c: 1000 * float(np.percentile(sum((r["per_frame"] for r in results[c]), []) or [np.nan], 10)) for c in configs}
     head = (f"{'configuration':<14s} {'frames/s (median)':>17s} {'min-max':>13s} {'vs detect':>10s} {'p10 ms':>7s} "
-            f"{'p10 vs detect':>13s}  ms/frame per stage (median run)")  # fmt: skip
+            f"{'p10 vs detect':>13s} {'CPU ms':>7s}  ms/frame per stage (median run)")  # fmt: skip
     print(head)
     print("-" * len(head))
     for c in configs:
@@ -204,13 +212,14 @@ def _print_summary(results: dict, configs: list[str]) -> None:
         p10_ratio = f"{p10['detect'] / p10[c]:12.0%}" if base and c not in ("decode", "detect") else ""
         p10_text = "" if np.isnan(p10[c]) else f"{p10[c]:.1f}"
         print(f"{c:<14s} {np.median(fps):17.1f} {min(fps):6.1f}-{max(fps):<6.1f} {ratio:>10s} {p10_text:>7s} "
-              f"{p10_ratio:>13s}  {stages}")  # fmt: skip
+              f"{p10_ratio:>13s} {np.median([r['cpu_ms'] for r in results[c]]):7.1f}  {stages}")  # fmt: skip
     print(f"\n'vs detect' is the median over rounds of (config frames/s / detect frames/s in the same round); "
           f"goal >= {GOAL:.0%} for the full pipeline ('!' marks a miss). 'decode' in the stages is time "
           f"spent waiting for the decode thread, 'other' is wall time outside the timed stages (drawing, "
           f"sinks, Python loop). 'p10 ms' is the 10th percentile over all timed frames of the model stages "
           f"(detect+embed+segment+track, no decode wait or outputs): close to the cost on an idle CPU, so "
-          f"'p10 vs detect' estimates the ratio without the neighbours' load.")  # fmt: skip
+          f"'p10 vs detect' estimates the ratio without the neighbours' load. 'CPU ms' is CPU time per "
+          f"frame of this process's threads plus the ffmpeg child (median run): what each frame costs the machine, whatever the neighbours do.")  # fmt: skip
 
 
 if __name__ == "__main__":
