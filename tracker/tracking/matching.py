@@ -33,7 +33,10 @@ def assign(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, n
     um_rows[rows] = False
     um_cols = np.ones(m, bool)
     um_cols[cols] = False
-    return np.stack([rows, cols], 1), np.flatnonzero(um_rows), np.flatnonzero(um_cols)
+    pairs = np.empty((len(rows), 2), np.int64)  # cheaper than np.stack in this per-frame hot path
+    pairs[:, 0] = rows
+    pairs[:, 1] = cols
+    return pairs, um_rows.nonzero()[0], um_cols.nonzero()[0]
 
 
 def iou_cost(track_xyxy: np.ndarray, det_xyxy: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ Every pair is class-gated: a detection never extends a track of another class.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,8 +89,8 @@ class Tracker:
         self.kf = KalmanFilter(cfg.std_weight_position, cfg.std_weight_velocity)
         self.tracks = TrackTable(cfg.gallery_budget)
         self.frame_count = 0
-        self._keys = itertools.count(1)
-        self._ids = itertools.count(1)
+        self._next_key = 1
+        self._next_id = 1
 
     # ------------------------------------------------------------------------------------------------
     def update(self, detections: Detections) -> Tracks:
@@ -202,7 +201,8 @@ class Tracker:
         born = np.flatnonzero(unmatched & (det.score >= cfg.new_track_score))
         if len(born):
             mean, cov = kf.initiate(xyxy_to_xyah(det.xyxy[born]))
-            keys = np.fromiter((next(self._keys) for _ in born), np.int64, len(born))
+            keys = np.arange(self._next_key, self._next_key + len(born))
+            self._next_key += len(born)
             emb = det.embedding[born] if det.embedding is not None else None
             first = len(T)
             T.add(mean, cov, keys, det.class_id[born], det.score[born], emb, TrackState.TENTATIVE)
@@ -211,10 +211,12 @@ class Tracker:
                 self._confirm(np.arange(first, len(T)))
 
     def _confirm(self, rows: np.ndarray) -> None:
+        if len(rows) == 0:
+            return
         T = self.tracks
-        for r in rows:
-            T.state[r] = TrackState.CONFIRMED
-            T.track_id[r] = next(self._ids)
+        T.state[rows] = TrackState.CONFIRMED
+        T.track_id[rows] = np.arange(self._next_id, self._next_id + len(rows))
+        self._next_id += len(rows)
 
     def _output(self, det: Detections, det_index: np.ndarray) -> Tracks:
         T, cfg = self.tracks, self.config
@@ -285,12 +287,12 @@ class Tracker:
 
 def _sub_assign(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float):
     """Assign on a sub-block of ``cost``; returns global indices."""
-    rows = np.asarray(rows, np.int64)
-    cols = np.asarray(cols, np.int64)
     if len(rows) == 0 or len(cols) == 0:
         return np.zeros((0, 2), np.int64), rows, cols
     m, ur, uc = assign(cost[rows][:, cols], max_cost)
-    return np.stack([rows[m[:, 0]], cols[m[:, 1]]], 1) if len(m) else m, rows[ur], cols[uc]
+    m[:, 0] = rows[m[:, 0]]
+    m[:, 1] = cols[m[:, 1]]
+    return m, rows[ur], cols[uc]
 
 
 def _valid_rows(det: Detections) -> np.ndarray:
