@@ -190,7 +190,3 @@ class Tracks:
             mask[matched] = detections.mask[self.det_index[matched]]
             out.mask = mask
         return out
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i : i + 1]

@@ -76,7 +76,8 @@ def _open_outputs(args, inputs, class_names, fps, size):
     return sinks
 
 
-def _write(sinks, result, class_names, trails, fps_text):
+def _write(sinks, result) -> None:
+    """Append one frame to the text outputs (MOT frames are 1-based, JSON/CSV use the source index)."""
     tracks = result.tracks
     if "mot" in sinks:
         sinks["mot"].write(result.frame_index + 1, tracks)
@@ -111,7 +112,7 @@ def _run_detection_file(args) -> int:
     try:
         for result in track_detections(seq, **_tracker_options(args)):
             busy += result.timings["track"]
-            _write(sinks, result, ["person"], None, None)
+            _write(sinks, result)
             seen.update(result.tracks.track_id.tolist())
             n += 1
             if args.max_frames and n >= args.max_frames:
@@ -184,7 +185,7 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
             dt = now - last
             last = now
             ema = 1 / dt if ema is None else 0.9 * ema + 0.1 / max(dt, 1e-6)
-            _write(sinks, result, names, trails, None)
+            _write(sinks, result)
             ids.update(result.tracks.track_id.tolist())
             if need_image:
                 image = result.image.copy() if display is not None and "video" not in sinks else result.image
