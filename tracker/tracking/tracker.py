@@ -94,7 +94,11 @@ class Tracker:
 
     # ------------------------------------------------------------------------------------------------
     def update(self, detections: Detections) -> Tracks:
-        """Advance one frame. Returns the confirmed tracks updated by a detection this frame."""
+        """Advance one frame.
+
+        Returns the confirmed tracks matched this frame, plus those coasting through a short miss
+        (``output_coasting``; ``det_index`` -1, score 0, predicted box).
+        """
         cfg, kf, T = self.config, self.kf, self.tracks
         self.frame_count += 1
         det_index = _valid_rows(detections)
@@ -145,15 +149,12 @@ class Tracker:
             # partial occlusion and look-alikes; motion still holds).
             iou_rows = um_rows if cfg.iou_for_all_lost else um_rows[tsu[um_rows] == 1]
             lost_rows = np.setdiff1d(um_rows, iou_rows)
-            mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
-            mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
-            matches += [mt, mt_t]
         else:
-            # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
-            mt, um_r, um_cols = _sub_assign(iou_c, conf_rows, high, cfg.max_iou_distance)
-            mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
-            matches += [mt, mt_t]
-            lost_rows = np.zeros(0, np.int64)
+            iou_rows, um_cols, lost_rows = conf_rows, high, np.zeros(0, np.int64)
+        # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
+        mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
+        mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
+        matches += [mt, mt_t]
 
         # ByteTrack: confirmed tracks still unmatched get a chance with the low-score boxes.
         second_rows = um_r[confirmed[um_r]]
