@@ -122,11 +122,10 @@ class Pipeline:
         if self.segmenter is not None:
             from .masks import instance_masks
 
-            prob = self.segmenter(image)
             person = np.asarray(det.class_id) == _person_id(self.class_names)
             masks = np.zeros((len(det), *image.shape[:2]), bool)
-            if person.any():
-                masks[person] = instance_masks(prob, det.xyxy[person])
+            if person.any():  # the segmenter only serves people; frames without any skip it
+                masks[person] = instance_masks(self.segmenter(image), det.xyxy[person])
             det = det.with_(mask=masks)
         t3 = time.perf_counter()
         t["segment"] = t3 - t2
