@@ -15,7 +15,7 @@ import os
 from typing import TYPE_CHECKING
 
 # TensorFlow's C++ start-up chatter (CUDA probing on CPU machines) buries our one-line messages.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .detections import Detections, Tracks, TrackState
 from .errors import TrackerError
