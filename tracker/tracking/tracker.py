@@ -55,7 +55,7 @@ class TrackerConfig:
 
     max_age: int = 30
     n_init: int = 2
-    high_score: float = 0.5
+    high_score: float = 0.3
     low_score: float = 0.1
     new_track_score: float = 0.4
     max_iou_distance: float = 0.8
