@@ -29,7 +29,8 @@ from .track import TrackTable
 
 @dataclass
 class TrackerConfig:
-    """Tracker settings. Defaults were chosen on MOT17 (see README, `benchmarks/track_mot.py`).
+    """Tracker settings. Defaults were chosen on MOT17 and checked on five other detection sets
+    (README; `benchmarks/track_mot.py`, `benchmarks/make_detections.py`).
 
     Attributes:
         max_age: misses after which a confirmed track is deleted (frames).
