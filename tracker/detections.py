@@ -103,11 +103,11 @@ class Detections:
         """A copy with some fields replaced (e.g. ``det.with_(embedding=e)``)."""
         return replace(self, **changes)
 
-    def finite(self) -> "Detections":
-        """Drop rows whose box or score is NaN/inf or whose box has negative size."""
-        ok = np.isfinite(self.xyxy).all(axis=1) & np.isfinite(self.score)
-        ok &= (self.xyxy[:, 2] >= self.xyxy[:, 0]) & (self.xyxy[:, 3] >= self.xyxy[:, 1])
-        return self if ok.all() else self[ok]
+    def valid_index(self) -> np.ndarray:
+        """Indices of rows with a finite score and a finite box of positive width and height."""
+        b = self.xyxy
+        ok = np.isfinite(b).all(1) & np.isfinite(self.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+        return np.flatnonzero(ok)
 
     @staticmethod
     def concatenate(parts: Sequence["Detections"]) -> "Detections":

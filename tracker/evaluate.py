@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TrackerError, require
-from .io.mot import _parse_rows, read_seqinfo
+from .io.mot import read_rows, read_seqinfo
 
 __all__ = ["SequenceScores", "evaluate_mot", "find_pairs"]
 
@@ -68,8 +68,8 @@ def find_pairs(gt: str | Path, pred: str | Path) -> list[tuple[str, Path, Path, 
             pred_txt = pred / f"{name}.txt"
             if not pred_txt.is_file():
                 raise TrackerError(f"{pred_txt}: no predictions for sequence {name}")
-        gt_rows = _parse_rows(gt_txt, min_cols=7)
-        pred_rows = _parse_rows(pred_txt, min_cols=7)
+        gt_rows = read_rows(gt_txt)
+        pred_rows = read_rows(pred_txt)
         if seq_dir is not None and (seq_dir / "seqinfo.ini").is_file():
             length = read_seqinfo(seq_dir).length
         else:

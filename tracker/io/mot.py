@@ -17,7 +17,7 @@ import numpy as np
 from ..detections import Detections
 from ..errors import TrackerError
 
-__all__ = ["SeqInfo", "read_seqinfo", "read_detections", "read_sequence", "write_rows", "is_sequence_dir"]
+__all__ = ["SeqInfo", "read_rows", "read_seqinfo", "read_detections", "read_sequence", "write_rows", "is_sequence_dir"]
 
 
 @dataclass
@@ -60,7 +60,7 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
         raise TrackerError(f"{p}: malformed seqinfo.ini ({exc})") from None
 
 
-def _parse_rows(path: Path, min_cols: int) -> np.ndarray:
+def read_rows(path: str | Path, min_cols: int = 7) -> np.ndarray:
     """Parse a MOT text file into a float array, with one-line errors naming file and line."""
     rows: list[list[float]] = []
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -91,7 +91,7 @@ def read_detections(path: str | Path, min_score: float = -math.inf) -> dict[int,
     p = Path(path)
     if not p.is_file():
         raise TrackerError(f"{p}: detection file not found")
-    rows = _parse_rows(p, min_cols=7)
+    rows = read_rows(p, min_cols=7)
     rows = rows[rows[:, 6] >= min_score]
     out: dict[int, Detections] = {}
     if len(rows) == 0:

@@ -90,6 +90,7 @@ class Tracker:
         self.kf = KalmanFilter(cfg.std_weight_position, cfg.std_weight_velocity)
         self.tracks = TrackTable(cfg.gallery_budget)
         self.frame_count = 0
+        self._last_match = np.zeros(0, np.int64)  # per row: this frame's detection index, -1 if none
         self._next_key = 1
         self._next_id = 1
 
@@ -102,7 +103,7 @@ class Tracker:
         """
         cfg, kf, T = self.config, self.kf, self.tracks
         self.frame_count += 1
-        det_index = _valid_rows(detections)
+        det_index = detections.valid_index()  # NaN or degenerate boxes are dropped, not tracked
         det = detections[det_index] if len(det_index) != len(detections) else detections
 
         if len(T):
@@ -282,7 +283,7 @@ class Tracker:
             xyxy=xyah_to_xyxy(T.mean[rows, :4]),
             score=T.score[rows],
             class_id=T.class_id[rows],
-            det_index=self._last_match[rows] if hasattr(self, "_last_match") else np.full(len(rows), -1),
+            det_index=self._last_match[rows],
             state=T.state[rows],
         )
 
@@ -295,10 +296,3 @@ def _sub_assign(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: 
     m[:, 0] = rows[m[:, 0]]
     m[:, 1] = cols[m[:, 1]]
     return m, rows[ur], cols[uc]
-
-
-def _valid_rows(det: Detections) -> np.ndarray:
-    """Indices of detections with finite, non-degenerate boxes (NaN boxes are dropped, not tracked)."""
-    b = det.xyxy
-    ok = np.isfinite(b).all(1) & np.isfinite(det.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
-    return np.flatnonzero(ok)
