@@ -115,7 +115,7 @@ class Bench:
         t_start, cpu0 = time.perf_counter(), _cpu_seconds()
         source = open_source(self.video)
         try:
-            sinks = _open_outputs(args, [self.video], pipe.class_names, source.fps, (source.width, source.height))
+            sinks = _open_outputs(args, pipe.class_names, source.fps, (source.width, source.height))
             _loop(args, source, pipe, sinks, pipe.class_names, False)  # closes the sinks (ffmpeg flush)
         finally:
             source.close()

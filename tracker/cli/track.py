@@ -57,14 +57,20 @@ def _tracker_options(args) -> dict:
     return opts
 
 
-def _open_outputs(args, inputs, class_names, fps, size):
-    """Check every output path first (nothing is truncated if one is bad), then open the sinks."""
-    from ..io.sinks import CsvSink, JsonLinesSink, MotSink, VideoSink, check_output_path
+def _check_outputs(args, inputs) -> None:
+    """Check every output path before any is opened, so a bad one truncates nothing."""
+    from ..io.sinks import check_output_path
+
+    for path in (args.out, args.mot_out, args.json_out, args.csv_out):
+        if path:
+            check_output_path(path, inputs=inputs)
+
+
+def _open_outputs(args, class_names, fps, size):
+    """Open the sinks the arguments ask for (paths already checked by :func:`_check_outputs`)."""
+    from ..io.sinks import CsvSink, JsonLinesSink, MotSink, VideoSink
 
     sinks = {}
-    for attr in ("out", "mot_out", "json_out", "csv_out"):
-        if getattr(args, attr):
-            check_output_path(getattr(args, attr), inputs=inputs)
     if args.mot_out:
         sinks["mot"] = MotSink(args.mot_out)
     if args.json_out:
@@ -104,8 +110,9 @@ def _run_detection_file(args) -> int:
         raise TrackerError("an annotated video needs frames: pass --detector to run a detector on the sequence images")
     seq = read_sequence(args.source)  # parse everything before any output file is opened
     info = seq.info
-    sinks = _open_outputs(args, [args.source, Path(args.source, "det", "det.txt")], ["person"], info.frame_rate, None)
-    n = ids = 0
+    _check_outputs(args, [args.source, Path(args.source, "det", "det.txt")])
+    sinks = _open_outputs(args, ["person"], info.frame_rate, None)
+    n = 0
     seen = set()
     t0 = time.perf_counter()
     busy = 0.0
@@ -134,13 +141,7 @@ def _run_video(args, live: bool) -> int:
     from ..io.sources import open_source
     from ..pipeline import Pipeline
 
-    outputs = [args.out, args.mot_out, args.json_out, args.csv_out]
-    # Validate the cheap things (paths) before loading models, so a typo costs no time.
-    from ..io.sinks import check_output_path
-
-    for o in outputs:
-        if o:
-            check_output_path(o, inputs=[args.source])
+    _check_outputs(args, [args.source])  # before loading models, so a typo costs no time
     source = open_source(args.source, live=live)
     interrupted = False
     try:
@@ -154,7 +155,7 @@ def _run_video(args, live: bool) -> int:
             **_tracker_options(args),
         )
         names = pipeline.class_names
-        sinks = _open_outputs(args, [args.source], names, source.fps, (source.width, source.height))
+        sinks = _open_outputs(args, names, source.fps, (source.width, source.height))
         interrupted = _loop(args, source, pipeline, sinks, names, live)
     finally:
         source.close()
@@ -188,7 +189,7 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
             _write(sinks, result)
             ids.update(result.tracks.track_id.tolist())
             if need_image:
-                image = result.image.copy() if display is not None and "video" not in sinks else result.image
+                image = result.image  # drawn in place: the frame is ours once the pipeline yields it
                 for tid, (x1, y1, x2, y2) in zip(result.tracks.track_id, result.tracks.xyxy):
                     trails[int(tid)].append((int((x1 + x2) / 2), int(y2)))
                 draw_tracks(image, result.tracks, names, trails)
