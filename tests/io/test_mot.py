@@ -7,13 +7,14 @@ from tracker.io.mot import read_detections, read_seqinfo, read_sequence, write_r
 SEQINFO = "[Sequence]\nname=SEQ\nimDir=img1\nframeRate=25\nseqLength=4\nimWidth=640\nimHeight=480\nimExt=.jpg\n"
 
 
-def make_seq(tmp_path, det_lines, seqinfo=SEQINFO):
+def make_seq(tmp_path, det_lines, seqinfo=SEQINFO, bom=False):
     seq = tmp_path / "SEQ"
     (seq / "det").mkdir(parents=True)
     if seqinfo is not None:
         (seq / "seqinfo.ini").write_text(seqinfo)
     if det_lines is not None:
-        (seq / "det" / "det.txt").write_text("".join(l + "\n" for l in det_lines))
+        text = "".join(l + "\n" for l in det_lines)
+        (seq / "det" / "det.txt").write_text(text, encoding="utf-8-sig" if bom else "utf-8")
     return seq
 
 
@@ -37,6 +38,10 @@ def test_reads_detections_as_xyxy(tmp_path):
         ("1,-1,10,20,inf,40,0.9", "NaN or infinite"),
         ("1,-1,10,20,-30,40,0.9", "negative box size"),
         ("0,-1,10,20,30,40,0.9", "positive integer"),
+        ("1.5,-1,10,20,30,40,0.9", "positive integer"),
+        ("1,-1,1e308,20,1e308,40,0.9", "box too large"),
+        ("5,-1,10,20,30,40,0.9", "frame 5 is past the sequence length 4"),
+        ("1e9,-1,10,20,30,40,0.9", "frame 1000000000 is past the sequence length 4"),
     ],
 )
 def test_malformed_lines_name_file_and_line(tmp_path, line, message):
@@ -48,7 +53,7 @@ def test_malformed_lines_name_file_and_line(tmp_path, line, message):
 
 
 def test_missing_files_are_clear(tmp_path):
-    with pytest.raises(TrackerError, match="missing seqinfo.ini"):
+    with pytest.raises(TrackerError, match="seqinfo.ini is missing"):
         read_sequence(make_seq(tmp_path, ["1,-1,1,1,1,1,1"], seqinfo=None))
     with pytest.raises(TrackerError, match="missing detection file"):
         read_sequence(make_seq(tmp_path / "b", None))
@@ -69,3 +74,44 @@ def test_write_rows_round_trip(tmp_path):
     assert lines[0] == "7,3,10.00,20.00,30.00,40.00,0.9000,-1,-1,-1"
     d = read_detections(p)
     np.testing.assert_allclose(d[7].xyxy, [[10, 20, 40, 60], [0, 0, 5, 5]])
+
+
+def test_bom_is_accepted(tmp_path):
+    seq = make_seq(tmp_path, ["1,-1,10,20,30,40,0.9,-1,-1,-1", "2,-1,0,0,5,5,0.5,-1,-1,-1"], bom=True)
+    frames = dict(read_sequence(seq).frames())
+    np.testing.assert_allclose(frames[1].xyxy, [[10, 20, 40, 60]])
+    assert len(frames[2]) == 1
+
+
+def test_length_is_seqinfo_not_the_last_detection(tmp_path):
+    s = read_sequence(make_seq(tmp_path, ["2,-1,10,20,30,40,0.9,-1,-1,-1"]))
+    assert s.info.length == 4 and len(list(s.frames())) == 4
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("seqLength=0\nimWidth=640\nimHeight=480", "must be positive"),
+        ("seqLength=4\nimWidth=-1\nimHeight=480", "must be positive"),
+        ("seqLength=1e9\nimWidth=640\nimHeight=480", "malformed seqinfo"),
+        ("seqLength=4\nimWidth=640\nimHeight=480\nframeRate=nan", "frameRate"),
+        ("seqLength=4\nimWidth=640\nimHeight=480\nframeRate=0", "frameRate"),
+    ],
+)
+def test_bad_seqinfo_values(tmp_path, body, message):
+    seq = make_seq(tmp_path, [], seqinfo="[Sequence]\n" + body + "\n")
+    with pytest.raises(TrackerError, match=message) as info:
+        read_seqinfo(seq)
+    assert "\n" not in str(info.value)
+
+
+def test_seqinfo_with_bom(tmp_path):
+    seq = make_seq(tmp_path, [], seqinfo=None)
+    (seq / "seqinfo.ini").write_text(SEQINFO, encoding="utf-8-sig")
+    assert read_seqinfo(seq).length == 4
+
+
+def test_class_column_only_when_it_is_a_class_id(tmp_path):
+    p = tmp_path / "det.txt"
+    p.write_text("1,-1,0,0,5,5,0.9,3,-1,-1\n1,-1,0,0,5,5,0.9,-1,-1,-1\n1,-1,0,0,5,5,0.9,18.7,-1,-1\n1,-1,0,0,5,5,0.9,1e300,-1,-1\n")
+    assert read_detections(p)[1].class_id.tolist() == [3, 0, 0, 0]

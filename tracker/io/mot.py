@@ -17,7 +17,17 @@ import numpy as np
 from ..detections import Detections
 from ..errors import TrackerError
 
-__all__ = ["SeqInfo", "read_rows", "read_seqinfo", "read_detections", "read_sequence", "write_rows", "is_sequence_dir"]
+__all__ = [
+    "SeqInfo",
+    "MotTable",
+    "read_table",
+    "read_rows",
+    "read_seqinfo",
+    "read_detections",
+    "read_sequence",
+    "write_rows",
+    "is_sequence_dir",
+]
 
 
 @dataclass
@@ -37,17 +47,23 @@ def is_sequence_dir(path: str | Path) -> bool:
 
 
 def read_seqinfo(path: str | Path) -> SeqInfo:
-    """Read ``seqinfo.ini`` (``path`` is the file or the sequence folder)."""
+    """Read ``seqinfo.ini`` (``path`` is the file or the sequence folder).
+
+    ``seqLength``, ``imWidth`` and ``imHeight`` must be positive integers and ``frameRate`` a positive number:
+    the length bounds every later loop over the sequence, so a bad value is an error here, not hours later.
+    """
     p = Path(path)
     if p.is_dir():
         p = p / "seqinfo.ini"
     if not p.is_file():
-        raise TrackerError(f"{p}: missing seqinfo.ini (expected a MOTChallenge sequence folder)")
-    cfg = configparser.ConfigParser()
+        raise TrackerError(f"{p.parent}: seqinfo.ini is missing (a MOTChallenge sequence folder needs it)")
+    cfg = configparser.ConfigParser(interpolation=None)
     try:
-        cfg.read(p)
+        # utf-8-sig: files saved by Windows editors start with a BOM.
+        with open(p, encoding="utf-8-sig") as fh:
+            cfg.read_file(fh)
         s = cfg["Sequence"]
-        return SeqInfo(
+        info = SeqInfo(
             name=s.get("name", p.parent.name),
             frame_rate=float(s.get("frameRate", 30)),
             length=int(s["seqLength"]),
@@ -57,13 +73,46 @@ def read_seqinfo(path: str | Path) -> SeqInfo:
             im_ext=s.get("imExt", ".jpg"),
         )
     except (KeyError, ValueError, configparser.Error) as exc:
-        raise TrackerError(f"{p}: malformed seqinfo.ini ({exc})") from None
+        reason = " ".join(str(exc).split())[:120]
+        raise TrackerError(f"{p}: malformed seqinfo.ini ({reason})") from None
+    if info.length < 1 or info.width < 1 or info.height < 1:
+        raise TrackerError(f"{p}: seqLength, imWidth and imHeight must be positive integers")
+    if not (math.isfinite(info.frame_rate) and info.frame_rate > 0):
+        raise TrackerError(f"{p}: frameRate must be a positive number, got {info.frame_rate}")
+    return info
 
 
-def read_rows(path: str | Path, min_cols: int = 7) -> np.ndarray:
-    """Parse a MOT text file into a float array, with one-line errors naming file and line."""
+@dataclass
+class MotTable:
+    """Rows of a MOT text file with where they came from.
+
+    Attributes:
+        rows: ``(N, 10)`` float64, missing trailing columns filled with -1.
+        lines: ``(N,)`` 1-based line number of each row in the file (for one-line errors).
+        columns: the most columns any row had (10 in MOT15 ground truth, 9 in MOT16/17/20, ...).
+    """
+
+    rows: np.ndarray
+    lines: np.ndarray
+    columns: int
+
+
+def read_table(path: str | Path, min_cols: int = 7, max_frame: int | None = None) -> MotTable:
+    """Parse a MOT text file, with one-line :class:`TrackerError` naming file and line for every bad row.
+
+    Accepted: comma- or whitespace-separated values, a UTF-8 BOM, blank lines. Refused: fewer than
+    ``min_cols`` columns, non-numeric or non-finite values in the first 7 columns, negative box sizes,
+    boxes whose far corner overflows, frames that are not positive integers, and (when ``max_frame`` is
+    given, e.g. ``seqinfo.ini``'s ``seqLength``) frames past it.
+    """
     rows: list[list[float]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    lines: list[int] = []
+    columns = 0
+    try:
+        fh = open(path, encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with fh:
         for lineno, line in enumerate(fh, 1):
             line = line.strip()
             if not line:
@@ -79,19 +128,38 @@ def read_rows(path: str | Path, min_cols: int = 7) -> np.ndarray:
                 raise TrackerError(f"{path}:{lineno}: NaN or infinite value in {line[:60]!r}")
             if vals[4] < 0 or vals[5] < 0:
                 raise TrackerError(f"{path}:{lineno}: negative box size in {line[:60]!r}")
+            if not (math.isfinite(vals[2] + vals[4]) and math.isfinite(vals[3] + vals[5])):
+                raise TrackerError(f"{path}:{lineno}: box too large in {line[:60]!r}")
             if vals[0] < 1 or vals[0] != int(vals[0]):
                 raise TrackerError(f"{path}:{lineno}: frame number must be a positive integer, got {parts[0]!r}")
+            if max_frame is not None and vals[0] > max_frame:
+                raise TrackerError(
+                    f"{path}:{lineno}: frame {int(vals[0])} is past the sequence length {max_frame} (seqLength in seqinfo.ini)"
+                )
+            columns = max(columns, len(parts))
             vals += [-1.0] * (10 - len(vals))
             rows.append(vals)
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 10)
+            lines.append(lineno)
+    return MotTable(np.asarray(rows, dtype=np.float64).reshape(-1, 10), np.asarray(lines, dtype=np.int64), columns)
 
 
-def read_detections(path: str | Path, min_score: float = -math.inf) -> dict[int, Detections]:
-    """Read a ``det.txt`` into ``{frame (1-based): Detections}`` (frames without rows are absent)."""
+def read_rows(path: str | Path, min_cols: int = 7, max_frame: int | None = None) -> np.ndarray:
+    """Parse a MOT text file into an ``(N, 10)`` float array (see :func:`read_table` for what is refused)."""
+    return read_table(path, min_cols, max_frame).rows
+
+
+def read_detections(
+    path: str | Path, min_score: float = -math.inf, max_frame: int | None = None
+) -> dict[int, Detections]:
+    """Read a ``det.txt`` into ``{frame (1-based): Detections}`` (frames without rows are absent).
+
+    Column 8 is used as a class id where it is a non-negative integer (some tools write one there);
+    anything else (MOTChallenge's -1, a world coordinate) is class 0.
+    """
     p = Path(path)
     if not p.is_file():
         raise TrackerError(f"{p}: detection file not found")
-    rows = read_rows(p, min_cols=7)
+    rows = read_rows(p, min_cols=7, max_frame=max_frame)
     rows = rows[rows[:, 6] >= min_score]
     out: dict[int, Detections] = {}
     if len(rows) == 0:
@@ -100,8 +168,9 @@ def read_detections(path: str | Path, min_score: float = -math.inf) -> dict[int,
     frames = rows[:, 0].astype(np.int64)
     bounds = np.flatnonzero(np.diff(frames)) + 1
     for chunk in np.split(rows, bounds):
-        # MOT det files carry no class; column 8 (if >= 0) is used as a class id by some tools.
-        cls = np.where(chunk[:, 7] >= 0, chunk[:, 7], 0).astype(np.int64)
+        c = chunk[:, 7]
+        is_class = (c >= 0) & (c < 2**31) & (c == np.floor(c))  # NaN compares False: class 0
+        cls = np.where(is_class, c, 0).astype(np.int64)
         out[int(chunk[0, 0])] = Detections.from_tlwh(chunk[:, 2:6], chunk[:, 6], cls)
     return out
 
@@ -120,6 +189,13 @@ class Sequence:
 
 
 def read_sequence(path: str | Path, det_file: str = "det/det.txt") -> Sequence:
+    """Read a sequence folder: ``seqinfo.ini`` and its detections.
+
+    The sequence is ``seqLength`` frames long, as ``seqinfo.ini`` says. A detection on a later frame is a
+    one-line error naming the file and line rather than a skipped row: the two files disagree, so one
+    of them is wrong (often a ``det.txt`` from another sequence), and stretching the length to the largest
+    frame instead turned a typo like frame ``1e9`` into a 30-hour run.
+    """
     p = Path(path)
     if not p.exists():
         raise TrackerError(f"{p}: no such file or folder")
@@ -127,9 +203,7 @@ def read_sequence(path: str | Path, det_file: str = "det/det.txt") -> Sequence:
     det_path = p / det_file
     if not det_path.is_file():
         raise TrackerError(f"{det_path}: missing detection file (expected {det_file} inside the sequence folder)")
-    dets = read_detections(det_path)
-    if dets and max(dets) > info.length:
-        info.length = max(dets)
+    dets = read_detections(det_path, max_frame=info.length)
     return Sequence(info, dets, p)
 
 
