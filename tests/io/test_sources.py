@@ -76,6 +76,9 @@ def test_camera_index_string_and_int_that_do_not_open():
         (lambda d: (d / "notes.txt").write_text("hello") and d / "notes.txt", "not a video"),
         (lambda d: (d / "empty").mkdir() or d / "empty", "no images"),
         (lambda d: str(d / "*.png"), "no files match"),
+        (lambda d: (d / "S" / "img1").mkdir(parents=True) or d / "S", "seqinfo.ini is missing"),
+        (lambda d: (d / "S" / "det").mkdir(parents=True) or (d / "S" / "det" / "det.txt").write_text("") or d / "S", "seqinfo.ini is missing"),
+        (lambda d: (d / "S" / "gt").mkdir(parents=True) or (d / "S" / "gt" / "gt.txt").write_text("") or d / "S", "seqinfo.ini is missing"),
     ],
 )
 def test_user_errors_are_one_line(tmp_path, setup, match):
@@ -188,3 +191,55 @@ def test_default_detector_finds_the_sample_objects():
                 hits[tid].append(bool(ok.any() and iou_matrix(box, d.xyxy[ok]).max() >= 0.5))
     rates = {tid: float(np.mean(v)) for tid, v in hits.items()}
     assert all(r >= 0.8 for r in rates.values()), rates
+
+
+def write_avi(path: Path, n_frames: int) -> Path:
+    """Motion-JPEG in AVI: the header declares the frame count, and the file still opens when cut short."""
+    from tests.conftest import synthetic_frame
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (96, 64))
+    assert writer.isOpened()
+    for i in range(n_frames):
+        writer.write(synthetic_frame(i))
+    writer.release()
+    return path
+
+
+def read_all(path):
+    with open_source(path) as src:
+        n = sum(1 for _ in src)
+    return src, n
+
+
+def test_truncated_video_is_reported_once(tmp_path, capfd):
+    full = write_avi(tmp_path / "full.avi", 75)
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.77)])
+    src, n = read_all(cut)
+    assert src.length == 75 and 0 < n < 75
+    assert src.truncated_at == n
+    err = capfd.readouterr().err.strip().splitlines()
+    assert err == [f"tracker: warning: {cut} ended at frame {n} of 75 (truncated or corrupt); outputs cover the frames read"]
+
+
+@pytest.mark.parametrize("make", ["avi", "mp4"])
+def test_complete_video_is_not_reported(tmp_path, capfd, make_video, make):
+    path = write_avi(tmp_path / "full.avi", 30) if make == "avi" else make_video(n_frames=30)
+    src, n = read_all(path)
+    assert n == 30 and src.truncated_at is None
+    assert capfd.readouterr().err == ""
+
+
+def test_audio_longer_than_video_is_not_truncation(tmp_path, capfd):
+    """mkv declares duration x fps, and the duration includes audio that outlasts the video."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    path = tmp_path / "long_audio.mkv"
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+           "testsrc=size=96x64:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=3", str(path)]
+    subprocess.run(cmd, check=True)
+    src, n = read_all(path)
+    assert n == 25 and src.length > 25  # the declared count really is too high here
+    assert src.truncated_at is None and capfd.readouterr().err == ""

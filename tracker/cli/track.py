@@ -240,6 +240,8 @@ def _summary(args, source, pipeline, sinks, n, n_ids, wall, interrupted) -> None
     ]
     if source.is_live:
         parts.append(f"Dropped {source.dropped} stale frames.")
+    if getattr(source, "truncated_at", None) is not None:
+        parts.append(f"Input ended at frame {source.truncated_at} of {source.length} (truncated or corrupt).")
     outs = []
     if "video" in sinks:
         outs.append(f"{args.out} [{sinks['video'].codec_used}]")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import glob
 import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -39,8 +41,16 @@ NOMINAL_FPS = 30.0
 # A camera/stream that returns no frame for this long is considered gone.
 LIVE_READ_TIMEOUT_S = 5.0
 STREAM_OPEN_TIMEOUT_MS = 10000
+# Seconds of the tail that ffmpeg re-reads to confirm a video ended early (see _tail_is_damaged).
+TAIL_CHECK_S = 2.0
+TAIL_CHECK_TIMEOUT_S = 30.0
 
 _END = object()
+
+# FFmpeg inside OpenCV logs damaged packets of a truncated file ("overread", "partial file", "moov atom
+# not found") straight to stderr; sources report those cases in one line of their own instead. OpenCV
+# reads this once, when it first loads FFmpeg (reader or writer), hence at import; a user's value wins.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 @dataclass
@@ -75,6 +85,8 @@ class Source:
         is_live: True when the newest-frame path is used (frames may be dropped).
         dropped: frames skipped because the consumer was slower than the source (live mode).
         clock_start: ``time.monotonic()`` when capture started (live mode), for latency measurements.
+        truncated_at: for a video file that ended before its declared frame count, the number of
+            frames it delivered (one ``tracker: warning:`` line on stderr says so too); else None.
     """
 
     def __init__(
@@ -100,6 +112,7 @@ class Source:
         self.is_live = bool(is_live)
         self.kind = kind
         self.clock_start = time.monotonic()
+        self.truncated_at: int | None = None
         self._reader = reader
         self._release = release
         self._pace = pace
@@ -270,6 +283,11 @@ def open_source(spec: str | int | os.PathLike, *, live: bool = False, queue_size
             return _open_mot_sequence(path, live, queue_size)
         files = _list_images(path)
         if not files:
+            if _looks_like_mot_sequence(path):
+                raise TrackerError(
+                    f"{text}: seqinfo.ini is missing (this looks like a MOTChallenge sequence folder, which needs "
+                    "seqinfo.ini with seqLength, frameRate, imWidth, imHeight)"
+                )
             raise TrackerError(f"{text}: folder has no images ({', '.join(IMAGE_EXTENSIONS[:4])}, ...)")
         return _image_source(text, files, None, live, queue_size)
     if path.suffix.lower() in IMAGE_EXTENSIONS:
@@ -277,12 +295,17 @@ def open_source(spec: str | int | os.PathLike, *, live: bool = False, queue_size
     return _open_video_file(path, live, queue_size)
 
 
+def _looks_like_mot_sequence(folder: Path) -> bool:
+    """A folder laid out like a MOTChallenge sequence (``img1/``, ``det/det.txt`` or ``gt/gt.txt``)."""
+    return (folder / "img1").is_dir() or (folder / "det" / "det.txt").is_file() or (folder / "gt" / "gt.txt").is_file()
+
+
 def _list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def _quiet_capture(target, *args):
-    """``cv2.VideoCapture`` without OpenCV's backend-probing warnings on stderr."""
+    """``cv2.VideoCapture`` without OpenCV's backend-probing warnings on stderr (FFmpeg's: see the top)."""
     import cv2
 
     level = None
@@ -298,8 +321,13 @@ def _quiet_capture(target, *args):
             cv2.utils.logging.setLogLevel(level)
 
 
-def _capture_reader(cap, first: np.ndarray | None, live_device: bool) -> Reader:
-    """Sequential reads from a cv2 capture; cameras/streams retry briefly before giving up with a warning."""
+def _capture_reader(
+    cap, first: np.ndarray | None, live_device: bool, on_end: Callable[[int], None] | None = None
+) -> Reader:
+    """Sequential reads from a cv2 capture; cameras/streams retry briefly before giving up with a warning.
+
+    ``on_end(frames_delivered)`` is called once when a file capture runs out of frames.
+    """
     state = {"index": 0, "first": first}
 
     def read():
@@ -309,6 +337,9 @@ def _capture_reader(cap, first: np.ndarray | None, live_device: bool) -> Reader:
             ok, image = cap.read()
             if not ok or image is None:
                 if not live_device:
+                    if on_end is not None and not state.get("ended"):
+                        state["ended"] = True
+                        on_end(state["index"])
                     return None
                 deadline = time.monotonic() + LIVE_READ_TIMEOUT_S
                 while (not ok or image is None) and time.monotonic() < deadline:
@@ -355,9 +386,16 @@ def _open_video_file(path: Path, live: bool, queue_size: int) -> Source:
 
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     fps = _fps_of(cap)
-    return Source(
+    source: Source | None = None
+
+    def on_end(delivered: int) -> None:
+        if source is not None and 0 < delivered < count and _tail_is_damaged(path, delivered, fps):
+            source.truncated_at = delivered
+            _warn(f"{path} ended at frame {delivered} of {count} (truncated or corrupt); outputs cover the frames read")
+
+    source = Source(
         str(path),
-        _capture_reader(cap, first, live_device=False),
+        _capture_reader(cap, first, live_device=False, on_end=on_end),
         cap.release,
         fps=fps,
         width=first.shape[1],
@@ -367,6 +405,53 @@ def _open_video_file(path: Path, live: bool, queue_size: int) -> Source:
         pace=live,
         queue_size=queue_size,
         kind="video",
+    )
+    return source
+
+
+def _warn(message: str) -> None:
+    """One ``tracker: warning:`` line on stderr, above a running progress bar rather than through it."""
+    line = f"tracker: warning: {message}"
+    try:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        print(line, file=sys.stderr)
+
+
+def _tail_is_damaged(path: Path, delivered: int, fps: float | None) -> bool:
+    """Whether a video that delivered fewer frames than declared is really damaged.
+
+    The declared count is exact where the container stores it (mp4, avi) but is the container's
+    duration times the frame rate elsewhere (mkv, webm, ts, fragmented mp4), and that duration includes
+    an audio track that outlasts the video: a complete mkv of 75 frames with 5 s of audio declares 125
+    (measured with the bundled ffmpeg). So the bundled ffmpeg re-reads the last ``TAIL_CHECK_S`` seconds
+    of video packets (a stream copy: no decoding) and the file counts as damaged only if ffmpeg
+    complains ("partial file", "File ended prematurely", "Packet corrupt" in every truncated mp4, mkv,
+    webm and avi tried). Without ffmpeg the declared count is trusted.
+    """
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # no usable ffmpeg: trust the declared count
+        return True
+    start = max(0.0, delivered / (fps or NOMINAL_FPS) - TAIL_CHECK_S)
+    cmd = [exe, "-hide_banner", "-nostdin", "-loglevel", "level+warning", "-ss", f"{start:.3f}", "-i", str(path)]
+    cmd += ["-map", "0:v:0", "-c", "copy", "-f", "null", "-"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=TAIL_CHECK_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    if done.returncode != 0:
+        return True
+    # Only the reading side counts: the null muxer's own complaints (e.g. non-monotonic dts) say nothing
+    # about the file.
+    return any(
+        any(tag in line for tag in ("[warning]", "[error]", "[fatal]", "[panic]"))
+        and not line.startswith(("[out#", "[null", "[vost#", "[mux"))
+        for line in done.stderr.splitlines()
     )
 
 
