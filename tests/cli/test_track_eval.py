@@ -70,3 +70,69 @@ def test_help_does_not_import_tensorflow():
     code = "import sys; from tracker.cli import build_parser; build_parser().format_help(); print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# -- tracker eval: streams, protocols, errors ----------------------------------------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+
+
+def mot15_seq(tmp_path):
+    """A MOT15-layout sequence (10 columns, -1 world coordinates) and a perfect prediction for it."""
+    seq = tmp_path / "TUD-Campus"
+    (seq / "gt").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text(SEQINFO.replace("name=SEQ", "name=TUD-Campus"))
+    rows = [f"{f},{i},{100 + 4 * f + 250 * i},100,40,100" for f in range(1, 31) for i in (1, 2)]
+    (seq / "gt" / "gt.txt").write_text("".join(r + ",1,-1,-1,-1\n" for r in rows))
+    pred = tmp_path / "pred.txt"
+    pred.write_text("".join(r + ",0.9,-1,-1,-1\n" for r in rows))
+    return seq, pred
+
+
+def run_cli(args, block_tabulate=False):
+    # A fresh clone may lack tabulate; TrackEval then prints "Error importing BURST ..." on import.
+    pre = "import sys; sys.modules['tabulate'] = None; " if block_tabulate else "import sys; "
+    code = pre + "from tracker.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = dict(os.environ, PYTHONWARNINGS="default")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("block_tabulate", [False, True])
+def test_eval_json_stdout_is_only_json(tmp_path, block_tabulate):
+    seq, pred = mot15_seq(tmp_path)
+    done = run_cli(["eval", "--gt", str(seq), "--pred", str(pred), "--json"], block_tabulate)
+    assert done.returncode == 0, done.stderr
+    scores = json.loads(done.stdout)
+    assert [s["name"] for s in scores] == ["TUD-Campus", "COMBINED"]
+    assert scores[-1]["protocol"] == "MOT15" and scores[-1]["HOTA"] == pytest.approx(100)
+    assert done.stderr == ""
+
+
+def test_eval_table_names_protocol(tmp_path, capsys):
+    seq, pred = mot15_seq(tmp_path)
+    assert main(["eval", "--gt", str(seq), "--pred", str(pred)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert lines[0].startswith("MOT15 protocol (TrackEval MotChallenge2DBox)")
+    assert lines[-1].split()[:2] == ["COMBINED", "100.0"]
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize(
+    "extra, benchmark, expect",
+    [
+        ("3,1,10,10,5,5,0.9,-1,-1,-1\n", None, "pred.txt:61: frame 3 repeats id 1"),
+        ("31,1,10,10,5,5,0.9,-1,-1,-1\n", None, "pred.txt:61: frame 31 is past the sequence length 30"),
+        ("", "MOT17", "gt.txt:1: column 8 is -1, not a class id 1-13 as MOT17"),
+    ],
+)
+def test_eval_errors_are_one_line(tmp_path, capsys, extra, benchmark, expect):
+    seq, pred = mot15_seq(tmp_path)
+    pred.write_text(pred.read_text() + extra)
+    args = ["eval", "--gt", str(seq), "--pred", str(pred)] + (["--benchmark", benchmark] if benchmark else [])
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tracker: error: ") and expect in err[0]
+    assert captured.out == ""
