@@ -46,7 +46,14 @@ def test_empty_detections_give_empty_valid_file(tmp_path):
 
 @pytest.mark.parametrize(
     "text, expect",
-    [("1,-1,10,10,nan,20,0.9\n", "det.txt:1: NaN"), ("1,-1,10,10\n", "det.txt:1: expected at least 7"), ("1,-1,a,1,1,1,1\n", "non-numeric")],
+    [
+        ("1,-1,10,10,nan,20,0.9\n", "det.txt:1: NaN"),
+        ("1,-1,10,10\n", "det.txt:1: expected at least 7"),
+        ("1,-1,a,1,1,1,1\n", "non-numeric"),
+        # Used to stretch the sequence to a billion frames (about 30 hours of empty tracking).
+        ("1,-1,10,10,20,20,0.9\n1e9,-1,10,10,20,20,0.9\n", "det.txt:2: frame 1000000000 is past the sequence length 30"),
+        ("31,-1,10,10,20,20,0.9\n", "det.txt:1: frame 31 is past the sequence length 30 (seqLength in seqinfo.ini)"),
+    ],
 )
 def test_malformed_detections_are_one_line_errors(tmp_path, capsys, text, expect):
     seq = make_seq(tmp_path, text)
@@ -64,6 +71,23 @@ def test_missing_seqinfo_and_det(tmp_path, capsys):
     # A folder with seqinfo.ini but no det.txt and no frames: a clear message either way.
     assert main(["track", str(seq), "--mot-out", str(tmp_path / "o.txt")]) == 2
     assert "tracker: error:" in capsys.readouterr().err
+
+
+def test_det_file_with_bom_is_tracked(tmp_path):
+    seq = make_seq(tmp_path, "")
+    (seq / "det" / "det.txt").write_text(det_text(), encoding="utf-8-sig")
+    out = tmp_path / "res.txt"
+    assert main(["track", str(seq), "--mot-out", str(out), "--quiet"]) == 0
+    assert len(out.read_text().splitlines()) == 60
+
+
+def test_sequence_folder_without_seqinfo_says_so(tmp_path, capsys):
+    seq = make_seq(tmp_path, det_text())
+    (seq / "seqinfo.ini").unlink()
+    assert main(["track", str(seq), "--mot-out", str(tmp_path / "o.txt")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "seqinfo.ini is missing" in err[0]
+    assert not (tmp_path / "o.txt").exists()
 
 
 def test_help_does_not_import_tensorflow():
