@@ -221,3 +221,48 @@ def test_mixed_protocols_in_one_folder(tmp_path):
         evaluate_mot(tmp_path / "gt", tmp_path / "pred")
     s = evaluate_mot(tmp_path / "gt", tmp_path / "pred", benchmark="MOT15")
     assert [x.name for x in s] == ["A", "MOT20-01", "COMBINED"] and {x.protocol for x in s} == {"MOT15"}
+
+
+# -- property: whatever the prediction file holds, scores or one TrackerError ---------------------------
+
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+value = st.one_of(
+    st.integers(-3, 25).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3f}"),
+    st.sampled_from(["1e12", "-1", "0", "nan", "x", "", "1e400"]),
+)
+garbage_line = st.lists(value, min_size=6, max_size=11).map(",".join)
+# Rows a tracker could really write: any frame of the sequence, ids small, negative or huge, boxes of
+# any size including zero and far off-image.
+row = st.tuples(
+    st.integers(1, 20),
+    st.sampled_from([1, 2, 3, -1, 0, 10**12]),
+    st.floats(-1e5, 1e5),
+    st.floats(-1e5, 1e5),
+    st.sampled_from([0.0, 0.5, 40.0, 1e5]),
+    st.sampled_from([0.0, 100.0, 1e5]),
+    st.floats(0, 1),
+).map(lambda r: ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in r) + ",-1,-1,-1")
+rows = st.lists(row, max_size=15, unique_by=lambda r: tuple(r.split(",")[:2]))
+pred_lines = st.one_of(rows, rows, rows, st.tuples(rows, garbage_line, rows).map(lambda t: t[0] + [t[1]] + t[2]), st.lists(garbage_line, max_size=4))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=pred_lines, mot15=st.booleans())
+def test_random_predictions_score_or_fail_in_one_line(tmp_path, lines, mot15):
+    root = tmp_path / ("a" if mot15 else "b")
+    if not root.exists():
+        gt = mot15_gt() if mot15 else [f"{f},{i},{x},{y},{w},{h},1,1,1" for f in range(1, 21) for i, x, y, w, h in boxes(f)]
+        write_seq(root, "S1", gt)
+    pred = tmp_path / "pred.txt"
+    pred.write_text("\n".join(lines) + "\n")
+    try:
+        s = evaluate_mot(root / "S1", pred)
+    except TrackerError as exc:
+        assert "\n" not in str(exc) and "TrackEval could not" not in str(exc)
+        event("refused")
+        return
+    event("scored")
+    assert 0 <= s[-1].HOTA <= 100 and s[-1].MOTA <= 100 and s[-1].IDSW >= 0
