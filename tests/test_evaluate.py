@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from tracker.cli.eval import BENCHMARK_CHOICES
 from tracker.errors import TrackerError
-from tracker.evaluate import evaluate_mot
+from tracker.evaluate import BENCHMARKS, detect_benchmark, evaluate_mot, format_table
+from tracker.io.mot import read_table
 
 SEQINFO = "[Sequence]\nname={name}\nimDir=img1\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=480\nimExt=.jpg\n"
 
@@ -59,10 +63,6 @@ def test_bad_inputs(tmp_path):
 
 
 # -- protocols ---------------------------------------------------------------------------------------
-
-from tracker.cli.eval import BENCHMARK_CHOICES  # noqa: E402
-from tracker.evaluate import BENCHMARKS, detect_benchmark, format_table  # noqa: E402
-from tracker.io.mot import read_table  # noqa: E402
 
 
 def write_seq(root, name, gt_lines, length=20):
@@ -225,8 +225,6 @@ def test_mixed_protocols_in_one_folder(tmp_path):
 
 # -- property: whatever the prediction file holds, scores or one TrackerError ---------------------------
 
-from hypothesis import HealthCheck, event, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 value = st.one_of(
     st.integers(-3, 25).map(str),

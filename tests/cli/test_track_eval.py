@@ -1,3 +1,5 @@
+import json
+import os
 import subprocess
 import sys
 
@@ -97,9 +99,6 @@ def test_help_does_not_import_tensorflow():
 
 
 # -- tracker eval: streams, protocols, errors ----------------------------------------------------------
-
-import json  # noqa: E402
-import os  # noqa: E402
 
 
 def mot15_seq(tmp_path):
