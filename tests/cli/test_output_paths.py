@@ -100,3 +100,56 @@ def test_target_being_written_is_refused(workdir, capsys, argv):
         assert snapshot(workdir) == before
     finally:
         held.discard()
+
+
+class FailingPipeline:
+    """Stands in for the models: one track per frame, then an error after ``fail_after`` frames."""
+
+    fail_after = 4
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.class_names = ["person"]
+        self.totals = {"track": 0.0}
+
+    def run(self, source):
+        from tracker.detections import Detections, Tracks, TrackState
+        from tracker.errors import TrackerError
+        from tracker.pipeline import FrameResult
+
+        for n, frame in enumerate(source):
+            if n == self.fail_after:
+                raise TrackerError("the detector broke on this frame")
+            tracks = Tracks(np.array([1]), np.array([[10.0, 10.0, 30.0, 40.0]]), np.array([0.9]),
+                            np.array([0]), np.array([0]), np.array([TrackState.CONFIRMED]))  # fmt: skip
+            yield FrameResult(n, frame.image, Detections.empty(), tracks, timestamp=n / 30)
+
+
+def count_video_frames(path: Path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("fail_after", [0, 4])
+def test_error_mid_run_keeps_the_frames_done(workdir, capsys, monkeypatch, fail_after):
+    """Failing before the first frame keeps the old outputs; failing after some commits those frames."""
+    monkeypatch.setattr("tracker.pipeline.Pipeline", FailingPipeline)
+    monkeypatch.setattr(FailingPipeline, "fail_after", fail_after)
+    before = snapshot(workdir)
+    argv = "track in.mp4 --quiet --out old.mp4 --mot-out old.txt --json-out old.jsonl --csv-out new.csv"
+    assert main(argv.split()) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["tracker: error: the detector broke on this frame"]
+    after = snapshot(workdir)
+    if fail_after == 0:
+        assert after == before
+        return
+    assert set(after) == set(before) | {"new.csv"}  # nothing left beside the outputs
+    assert all(after[n] != before[n] for n in ("old.mp4", "old.txt", "old.jsonl"))
+    assert after["hard.jsonl"] == before["hard.jsonl"]  # the other name keeps the old file's content
+    assert count_video_frames(workdir / "old.mp4") == fail_after
+    assert len((workdir / "old.txt").read_text().splitlines()) == fail_after
+    assert len((workdir / "old.jsonl").read_text().splitlines()) == fail_after
+    assert len((workdir / "new.csv").read_text().splitlines()) == 1 + fail_after

@@ -183,3 +183,17 @@ def test_reserve_releases_what_it_took_when_one_fails(tmp_path):
     for f in files.values():
         f.commit()
     assert listing(tmp_path) == ["a.txt", "b.txt"]
+
+
+def test_special_files_are_written_in_place(tmp_path):
+    """/dev/null or a named pipe must never be renamed over: they are written directly."""
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    for target in (Path(os.devnull), fifo):
+        f = AtomicFile(target, begin=True)
+        assert f.temp == target and f.active
+        f.commit()
+        assert f.state == "committed"
+    assert Path(os.devnull).is_char_device() and fifo.is_fifo()
+    assert listing(tmp_path) == ["pipe.txt"]
+    check_distinct([("--mot-out", os.devnull), ("--json-out", os.devnull)])  # discarding twice is fine

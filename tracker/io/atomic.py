@@ -11,6 +11,9 @@ removed by the next run that writes the same target).
 
 Creating the lock and temporary file up front is also the honest writability check: ``os.access`` says
 yes for root in ``/proc``, where creating a file still fails.
+
+A target that exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is
+written directly: renaming over it would replace the device or pipe with a plain file.
 """
 
 from __future__ import annotations
@@ -36,16 +39,19 @@ def temp_name(name: str, pid: int) -> str:
     return f".{name}{TEMP_TAG}{pid}{Path(name).suffix}"
 
 
-def file_identity(path: str | os.PathLike) -> tuple:
+def file_identity(path: str | os.PathLike) -> tuple | None:
     """What makes two paths the same file: device and inode when it exists, else the resolved path.
 
     Symlinks, hard links, ``./`` and relative vs absolute spellings of one file give the same identity.
+    None for an existing special file (``/dev/null``, a pipe): writing it twice is not damage.
     """
     p = Path(os.fspath(path)).expanduser()
     try:
         st = p.stat()
     except OSError:
         return ("path", os.path.realpath(p))
+    if not stat.S_ISREG(st.st_mode):
+        return None
     return ("inode", st.st_dev, st.st_ino)
 
 
@@ -54,6 +60,8 @@ def check_distinct(named: Sequence[tuple[str, str | os.PathLike]]) -> None:
     seen: dict[tuple, str] = {}
     for label, path in named:
         key = file_identity(path)
+        if key is None:
+            continue
         if key in seen:
             raise TrackerError(
                 f"{seen[key]} and {label} name the same file ({os.fspath(path)}); give each output its own path"
@@ -92,6 +100,7 @@ class AtomicFile:
         self.lock_path = self.real.parent / f".{self.real.name}{LOCK_TAG}"
         self._lock_fd: int | None = None
         self._mode: int | None = None
+        self.direct = False  # True for special files, written in place
         self.state = "new"  # new -> open -> committed | discarded
         if begin:
             self.begin()
@@ -102,6 +111,11 @@ class AtomicFile:
         """Take the lock, remove stale temporaries of dead runs and create an empty :attr:`temp`."""
         if self.state != "new":
             raise RuntimeError(f"{self.path}: begin() called twice")
+        if _is_special(self.path):
+            self.temp = self.path  # written in place (see the module docstring); nothing to lock or move
+            self.state = "open"
+            self.direct = True
+            return self
         self._lock()
         try:
             self._remove_stale()
@@ -123,6 +137,9 @@ class AtomicFile:
         """Move the finished temporary file over the target (atomic on one filesystem) and unlock."""
         if self.state != "open":
             return
+        if self.direct:
+            self.state = "committed"
+            return
         try:
             if self._mode is not None:  # set only now: a read-only old mode must not stop the writers
                 os.chmod(self.temp, self._mode)
@@ -138,6 +155,9 @@ class AtomicFile:
     def discard(self) -> None:
         """Remove the temporary file, leaving any old target untouched, and unlock."""
         if self.state != "open":
+            return
+        if self.direct:
+            self.state = "discarded"
             return
         try:
             os.unlink(self.temp)
@@ -230,6 +250,13 @@ class AtomicFile:
                     os.unlink(self.real.parent / name)
                 except OSError:
                     pass
+
+
+def _is_special(path: Path) -> bool:
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _read_pid(path: Path) -> int | None:
