@@ -106,6 +106,7 @@ class FailingPipeline:
     """Stands in for the models: one track per frame, then an error after ``fail_after`` frames."""
 
     fail_after = 4
+    error: type[BaseException] = Exception  # set by the test
 
     def __init__(self, *args, **kwargs) -> None:
         self.class_names = ["person"]
@@ -118,7 +119,7 @@ class FailingPipeline:
 
         for n, frame in enumerate(source):
             if n == self.fail_after:
-                raise TrackerError("the detector broke on this frame")
+                raise TrackerError("the detector broke on this frame") if self.error is TrackerError else self.error()
             tracks = Tracks(np.array([1]), np.array([[10.0, 10.0, 30.0, 40.0]]), np.array([0.9]),
                             np.array([0]), np.array([0]), np.array([TrackState.CONFIRMED]))  # fmt: skip
             yield FrameResult(n, frame.image, Detections.empty(), tracks, timestamp=n / 30)
@@ -132,16 +133,20 @@ def count_video_frames(path: Path) -> int:
     return n
 
 
+@pytest.mark.parametrize("error, code", [("TrackerError", 2), ("KeyboardInterrupt", 130)])
 @pytest.mark.parametrize("fail_after", [0, 4])
-def test_error_mid_run_keeps_the_frames_done(workdir, capsys, monkeypatch, fail_after):
-    """Failing before the first frame keeps the old outputs; failing after some commits those frames."""
+def test_error_mid_run_keeps_the_frames_done(workdir, capsys, monkeypatch, fail_after, error, code):
+    """Failing or stopped before the first frame keeps the old outputs; after some, those frames are kept."""
+    from tracker.errors import TrackerError
+
     monkeypatch.setattr("tracker.pipeline.Pipeline", FailingPipeline)
     monkeypatch.setattr(FailingPipeline, "fail_after", fail_after)
+    monkeypatch.setattr(FailingPipeline, "error", TrackerError if error == "TrackerError" else KeyboardInterrupt)
     before = snapshot(workdir)
     argv = "track in.mp4 --quiet --out old.mp4 --mot-out old.txt --json-out old.jsonl --csv-out new.csv"
-    assert main(argv.split()) == 2
+    assert main(argv.split()) == code
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["tracker: error: the detector broke on this frame"]
+    assert err == (["tracker: error: the detector broke on this frame"] if code == 2 else [])
     after = snapshot(workdir)
     if fail_after == 0:
         assert after == before

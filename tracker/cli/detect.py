@@ -166,7 +166,7 @@ def _detect_video(args, detector, names, out, stops) -> int:
                         n += 1
             except KeyboardInterrupt:
                 interrupted = True
-        completed = True
+        completed = not interrupted  # a stop before the first frame keeps the old file
     finally:
         if sink is not None:
             with stops.deferred():

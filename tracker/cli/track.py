@@ -163,7 +163,7 @@ def _track_detection_file(args, stops) -> int:
                     break
         except KeyboardInterrupt:
             interrupted = True
-        completed = True
+        completed = not interrupted  # a stop before the first frame keeps the old files
     finally:
         with stops.deferred():
             _close_outputs(sinks, outputs, commit=completed or n > 0)
@@ -216,7 +216,7 @@ def _track_video(args, live: bool, stops) -> int:
             t_start = time.perf_counter()
             interrupted = _loop(args, source, pipeline, sinks, names, live, stops, done)
             wall = time.perf_counter() - t_start
-            completed = True
+            completed = not interrupted  # a stop before the first frame keeps the old files
         finally:
             source.close()
     finally:
