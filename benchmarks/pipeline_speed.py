@@ -102,7 +102,8 @@ class Bench:
     def _run_cli(self, frames: int) -> dict:
         """The ``tracker track`` loop and sinks with the shared models (model loading is not timed)."""
         from tracker.cli import build_parser
-        from tracker.cli.track import _loop, _open_outputs
+        from tracker.cli._signals import StopSignals
+        from tracker.cli.track import _check_outputs, _close_outputs, _Done, _loop, _open_outputs
         from tracker.io.sources import open_source
 
         out = self.tmp / "out"
@@ -114,11 +115,15 @@ class Bench:
         per_frame = _record_per_frame(pipe)
         t_start, cpu0 = time.perf_counter(), _cpu_seconds()
         source = open_source(self.video)
+        outputs = _check_outputs(args, [self.video])
+        sinks: dict = {}
         try:
-            sinks = _open_outputs(args, pipe.class_names, source.fps, (source.width, source.height))
-            _loop(args, source, pipe, sinks, pipe.class_names, False)  # closes the sinks (ffmpeg flush)
+            sinks = _open_outputs(args, outputs, pipe.class_names, source.fps, (source.width, source.height))
+            with StopSignals() as stops:
+                _loop(args, source, pipe, sinks, pipe.class_names, False, stops, _Done())
         finally:
             source.close()
+            _close_outputs(sinks, outputs, commit=True)  # timed: the ffmpeg flush and the moves into place
         wall, cpu = time.perf_counter() - t_start, _cpu_seconds() - cpu0
         return _result(pipe.frames, wall, dict(pipe.totals), per_frame, cpu)
 

@@ -1,4 +1,5 @@
-"""Sinks: H.264/mp4v video (also after an interrupted writer), MOT, JSON lines, CSV, output path checks."""
+"""Sinks: H.264/mp4v video (also after an interrupted writer), MOT, JSON lines, CSV, output path checks,
+and the transactional write (temporary file beside the target, moved into place by close)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,16 @@ import pytest
 
 from tracker.detections import Tracks, TrackState
 from tracker.errors import TrackerError
-from tracker.io.sinks import CsvSink, JsonLinesSink, MotSink, VideoSink, check_output_path
+from tracker.io.atomic import AtomicFile
+from tracker.io.sinks import (
+    VIDEO_SUFFIXES,
+    CsvSink,
+    JsonLinesSink,
+    MotSink,
+    VideoSink,
+    check_output_path,
+    check_video_suffix,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,14 +48,19 @@ def frame(i: int, w: int = 96, h: int = 64) -> np.ndarray:
     return img
 
 
+@pytest.mark.parametrize("suffix", VIDEO_SUFFIXES)
 @pytest.mark.parametrize("codec, expect", [("auto", "h264"), ("mp4v", "mp4v")])
-def test_video_roundtrip(tmp_path, codec, expect):
-    path = tmp_path / "out.mp4"
+def test_video_roundtrip(tmp_path, codec, expect, suffix):
+    path = tmp_path / f"out{suffix}"
     with VideoSink(path, fps=15, size=(96, 64), codec=codec) as sink:
         for i in range(24):
             sink.write(frame(i))
+            assert not path.exists()  # frames go to the temporary file until close
+    if expect == "h264" and "h264" not in sink.codec_used:
+        pytest.skip("ffmpeg with libx264 not available")
     assert sink.codec_used.startswith(expect)
     assert count_frames(path) == 24
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary or lock file left
     cap = cv2.VideoCapture(str(path))
     assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(15, abs=0.1)
     ok, img = cap.read()
@@ -92,12 +107,21 @@ _WRITER = textwrap.dedent(
 )
 
 
+def has_h264(tmp_path) -> bool:
+    probe = VideoSink(tmp_path / "probe.mp4", 10, (16, 16))
+    probe.close(commit=False)
+    return "h264" in probe.codec_used
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["sigint", "sigkill"])
 def test_interrupted_writer_leaves_playable_file(tmp_path, how):
-    if "h264" not in VideoSink(tmp_path / "probe.mp4", 10, (16, 16)).codec_used:
+    """Ctrl-C: the frames so far replace the old file. SIGKILL: the old file stays byte-for-byte, and
+    the killed run's temporary file (fragmented mp4) still plays and is removed by the next writer."""
+    if not has_h264(tmp_path):
         pytest.skip("ffmpeg with libx264 not available")
     path = tmp_path / "cut.mp4"
+    path.write_bytes(b"old video")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     # Own process group, like a foreground job receiving the terminal's Ctrl+C.
     proc = subprocess.Popen(
@@ -108,34 +132,124 @@ def test_interrupted_writer_leaves_playable_file(tmp_path, how):
     time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGINT if how == "sigint" else signal.SIGKILL)
     proc.wait(timeout=30)
-    # After SIGKILL the orphaned ffmpeg sees EOF on stdin and finishes by itself.
+    temps = list(tmp_path.glob(".cut.mp4.tracker-tmp-*.mp4"))
+    if how == "sigint":
+        assert count_frames(path) >= 40 and temps == []
+        return
+    assert path.read_bytes() == b"old video"
+    assert [t.name for t in temps] == [f".cut.mp4.tracker-tmp-{proc.pid}.mp4"]
+    # The orphaned ffmpeg sees EOF on stdin and finishes the fragments by itself.
     deadline = time.monotonic() + 15
     n = 0
     while time.monotonic() < deadline:
-        n = count_frames(path) if path.exists() else 0
+        n = count_frames(temps[0])
         if n >= 40:
             break
         time.sleep(0.2)
-    assert n >= 40, f"only {n} readable frames after {how}"
+    assert n >= 40, f"only {n} readable frames in the killed run's temporary file"
+    AtomicFile(path, begin=True).discard()
+    assert not temps[0].exists() and path.read_bytes() == b"old video"
 
 
-def test_killed_encoder_still_leaves_playable_fragments(tmp_path):
+def test_killed_encoder_leaves_playable_fragments_and_keeps_the_old_file(tmp_path):
     path = tmp_path / "killed.mp4"
+    path.write_bytes(b"old")
     sink = VideoSink(path, fps=30, size=(96, 64))
     if sink._proc is None:
-        sink.close()
+        sink.close(commit=False)
         pytest.skip("ffmpeg with libx264 not available")
     for i in range(100):
         sink.write(frame(i))
     time.sleep(1.5)
     sink._proc.kill()  # no chance to finalise: only the fragmented layout saves the file
     sink._proc.wait()
-    with pytest.warns(UserWarning, match="ffmpeg exited"):
-        try:
-            sink.close()
-        except TrackerError:
-            pass
-    assert count_frames(path) >= 30
+    assert count_frames(sink._file.temp) >= 30
+    with pytest.raises(TrackerError, match="video encoding failed") as err:
+        sink.close()
+    assert "\n" not in str(err.value)
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["killed.mp4"]
+
+
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("o_noext", "has no extension; use one of .mp4"),
+        ("o.gif", r"cannot write \.gif video .*supported containers: \.mp4, \.mov"),
+        ("o.webm", "supported containers"),
+        ("o.MP4", None),
+        ("o.mkv", None),
+    ],
+)
+def test_video_suffix(tmp_path, name, match):
+    if match is None:
+        check_video_suffix(tmp_path / name)
+        check_output_path(tmp_path / name, video=True)
+        return
+    for call in (lambda: check_video_suffix(name), lambda: check_output_path(tmp_path / name, video=True),
+                 lambda: VideoSink(tmp_path / name, 10, (16, 16))):  # fmt: skip
+        with pytest.raises(TrackerError, match=match):
+            call()
+    assert list(tmp_path.iterdir()) == []  # nothing created, not even a temporary file
+
+
+def test_failed_video_writer_drops_its_temporary_file(tmp_path):
+    path = tmp_path / "x.avi"
+    path.write_bytes(b"old")
+    with pytest.raises(TrackerError, match="OpenCV cannot write"):
+        VideoSink(path, 10, (16, 16), codec="zzzz")
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["x.avi"]
+
+
+def sink_factories():
+    names = ["person"] + [f"c{i}" for i in range(1, 16)]
+    return {
+        "mot": (lambda p: MotSink(p), lambda s: s.write(1, make_tracks()), "res.txt"),
+        "json": (lambda p: JsonLinesSink(p, names), lambda s: s.write(0, make_tracks()), "res.jsonl"),
+        "csv": (lambda p: CsvSink(p, names), lambda s: s.write(0, make_tracks()), "res.csv"),
+        "video": (lambda p: VideoSink(p, 10, (96, 64)), lambda s: s.write(frame(3)), "res.mp4"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["mot", "json", "csv", "video"])
+def test_sinks_are_transactional(tmp_path, kind):
+    make, write, name = sink_factories()[kind]
+    path = tmp_path / name
+    path.write_bytes(b"old results")
+    # Dropped: the old file stays, nothing is left beside it.
+    sink = make(path)
+    write(sink)
+    assert path.read_bytes() == b"old results"
+    sink.close(commit=False)
+    assert path.read_bytes() == b"old results" and sorted(p.name for p in tmp_path.iterdir()) == [name]
+    # An error in a with block drops the run's file too.
+    with pytest.raises(RuntimeError):
+        with make(path) as sink:
+            write(sink)
+            raise RuntimeError("boom")
+    assert path.read_bytes() == b"old results"
+    # A second sink on the same target (here through a symlink) is refused while the first writes.
+    sink = make(path)
+    write(sink)
+    link = tmp_path / f"link{path.suffix}"
+    link.symlink_to(path)
+    with pytest.raises(TrackerError, match="being written by another tracker run"):
+        make(link)
+    link.unlink()
+    # Committed: replaced by the new file in one step, with no leftovers.
+    sink.close()
+    assert path.read_bytes() != b"old results" and path.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_sink_accepts_a_reserved_atomic_file(tmp_path):
+    reserved = AtomicFile(tmp_path / "r.txt", begin=True)
+    sink = MotSink(reserved)
+    assert sink.path == tmp_path / "r.txt"
+    sink.write(1, make_tracks())
+    sink.close()
+    assert not reserved.active and len((tmp_path / "r.txt").read_text().splitlines()) == 2
+    with pytest.raises(TrackerError, match="committed"):
+        MotSink(reserved)
 
 
 def make_tracks(mask: bool = False) -> Tracks:
@@ -161,8 +275,8 @@ def test_mot_sink_rows(tmp_path):
         sink.write(1, make_tracks())
         sink.write(2, Tracks.empty())
         sink.write(3, make_tracks()[:1])
-        # Flushed per frame: readable before close.
-        assert len(path.read_text().splitlines()) == 3
+        # Flushed per frame: the temporary file is readable before close.
+        assert len(sink._file.temp.read_text().splitlines()) == 3
     rows = [line.split(",") for line in path.read_text().splitlines()]
     assert [r[0] for r in rows] == ["1", "1", "3"]
     f, tid, x, y, w, h, s = (float(v) for v in rows[0][:7])
@@ -179,8 +293,9 @@ def test_json_lines_sink_with_masks(tmp_path):
     tracks = make_tracks(mask=True)
     sink.write(0, tracks)
     sink.write(1, make_tracks())
-    recs = [json.loads(line) for line in path.read_text().splitlines()]  # before close: flushed
+    recs = [json.loads(line) for line in sink._file.temp.read_text().splitlines()]  # flushed before close
     sink.close()
+    assert [json.loads(line) for line in path.read_text().splitlines()] == recs
     assert recs[0]["frame"] == 0 and recs[1]["frame"] == 1
     t0 = recs[0]["tracks"][0]
     assert t0["id"] == 3 and t0["xyxy"] == [10.12, 20.0, 50.0, 80.56] and t0["score"] == pytest.approx(0.87)
@@ -217,6 +332,8 @@ def test_check_output_path(tmp_path):
         check_output_path(inp, overwrite=False)
     with pytest.raises(TrackerError, match="is a folder"):
         check_output_path(tmp_path)
+    with pytest.raises(TrackerError, match="is a folder"):
+        check_output_path(f"{tmp_path}/new/")
     assert inp.read_bytes() == b"video"  # nothing truncated by failed checks
 
 

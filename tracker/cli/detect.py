@@ -11,8 +11,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import TrackerError
+
+if TYPE_CHECKING:
+    from ..io.atomic import AtomicFile
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -83,53 +87,88 @@ def _print(frame_index: int, detections, names, fmt: str) -> None:
 
 
 def run(args) -> int:
+    from ._signals import run_stoppable
+
+    return run_stoppable(lambda stops: _run(args, stops))
+
+
+def _reserve_output(args, image) -> "AtomicFile | None":
+    """Check ``--out`` and reserve it (lock + temporary file) before the detector loads."""
+    if not args.out:
+        return None
+    from ..io.atomic import AtomicFile
+    from ..io.sinks import check_output_path
+
+    if image is not None and not _is_image(args.out):
+        raise TrackerError(f"--out for an image must be an image file ({', '.join(IMAGE_SUFFIXES[:3])}, ...)")
+    if image is None and _is_image(args.out):
+        raise TrackerError("--out for a video must be a video file (e.g. annotated.mp4)")
+    check_output_path(args.out, inputs=[args.input], video=image is None)
+    return AtomicFile(args.out, begin=True)
+
+
+def _run(args, stops) -> int:
     from ..zoo.detectors import load_detector
 
     if args.max_frames is not None and args.max_frames < 1:
         raise TrackerError("--max-frames must be at least 1")
     image = _read_image(args.input) if _is_image(args.input) else None
-    if args.out:
-        from ..io.sinks import check_output_path
+    out = _reserve_output(args, image)
+    try:
+        detector = load_detector(args.detector, conf=args.conf, iou=args.iou, classes=args.classes)
+        names = detector.classes
+        if image is not None:
+            return _detect_image(args, image, detector, names, out)
+        return _detect_video(args, detector, names, out, stops)
+    finally:
+        if out is not None:
+            out.discard()  # not committed: an error before the first frame keeps the old file
 
-        check_output_path(args.out, inputs=[args.input])
-        if image is not None and not _is_image(args.out):
-            raise TrackerError(f"--out for an image must be an image file ({', '.join(IMAGE_SUFFIXES[:3])}, ...)")
-        if image is None and _is_image(args.out):
-            raise TrackerError("--out for a video must be a video file (e.g. annotated.mp4)")
-    detector = load_detector(args.detector, conf=args.conf, iou=args.iou, classes=args.classes)
-    names = detector.classes
 
-    if image is not None:
-        detections = detector(image)
-        _print(0, detections, names, args.format)
-        if args.out:
-            import cv2
+def _detect_image(args, image, detector, names, out) -> int:
+    detections = detector(image)
+    _print(0, detections, names, args.format)
+    if out is not None:
+        import cv2
 
-            from ..draw import draw_detections
+        from ..draw import draw_detections
 
-            if not cv2.imwrite(args.out, draw_detections(image.copy(), detections, names)):
-                raise TrackerError(f"cannot write image {args.out}")
-        return 0
+        # The temporary name ends in the real extension, so imwrite picks the same format.
+        if not cv2.imwrite(str(out.temp), draw_detections(image.copy(), detections, names)):
+            raise TrackerError(f"cannot write image {args.out}")
+        out.commit()
+    return 0
 
+
+def _detect_video(args, detector, names, out, stops) -> int:
     from ..io.sources import open_source
 
     sink = None
+    n = 0
+    interrupted = completed = False
     try:
         with open_source(args.input) as source:
-            for n, frame in enumerate(source):
-                if args.max_frames is not None and n >= args.max_frames:
-                    break
-                detections = detector(frame.image)
-                _print(frame.index, detections, names, args.format)
-                if args.out:
-                    from ..draw import draw_detections
-                    from ..io.sinks import VideoSink
+            try:
+                for frame in source:
+                    if args.max_frames is not None and n >= args.max_frames:
+                        break
+                    detections = detector(frame.image)
+                    with stops.deferred():  # printed and drawn together, or neither
+                        _print(frame.index, detections, names, args.format)
+                        if out is not None:
+                            from ..draw import draw_detections
+                            from ..io.sinks import VideoSink
 
-                    if sink is None:
-                        h, w = frame.image.shape[:2]
-                        sink = VideoSink(args.out, source.fps or 30.0, (w, h))
-                    sink.write(draw_detections(frame.image.copy(), detections, names))
+                            if sink is None:
+                                h, w = frame.image.shape[:2]
+                                sink = VideoSink(out, source.fps or 30.0, (w, h))
+                            sink.write(draw_detections(frame.image.copy(), detections, names))
+                        n += 1
+            except KeyboardInterrupt:
+                interrupted = True
+        completed = not interrupted  # a stop before the first frame keeps the old file
     finally:
         if sink is not None:
-            sink.close()
-    return 0
+            with stops.deferred():
+                sink.close(commit=completed or n > 0)
+    return stops.exit_code if interrupted else 0

@@ -78,6 +78,13 @@ def _is_image(spec: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ._signals import run_stoppable
+
+    return run_stoppable(lambda stops: _run(args, stops))
+
+
+def _run(args: argparse.Namespace, stops) -> int:
+    from ..io.atomic import check_distinct, reserve
     from ..io.sinks import check_output_path
 
     if not 0.0 <= args.opacity <= 1.0:
@@ -95,36 +102,44 @@ def run(args: argparse.Namespace) -> int:
         raise TrackerError("--mask-out works for an image input only")
     if args.mask_out and Path(args.mask_out).suffix.lower() != ".png":
         raise TrackerError("--mask-out must be a .png file (class ids need lossless storage)")
-    for out in (args.out, args.mask_out):
-        if out:
-            check_output_path(out, inputs=[args.source])
+    named = [(flag, path) for flag, path in (("--out", args.out), ("--mask-out", args.mask_out)) if path]
+    for _, out in named:
+        check_output_path(out, inputs=[args.source], video=not image_in)
+    check_distinct(named)
 
     from ..io.sources import open_source
 
-    # Open the input before loading the model so a typo costs no time.
+    # Open the input and reserve the outputs before loading the model so a mistake costs no time.
     source = open_source(args.source)
+    outputs = {}
     try:
+        outputs = reserve(named)
         from ..zoo.segmenters import load_segmenter
 
         segmenter = load_segmenter(args.model)
         if image_in:
-            return _run_image(args, source, segmenter)
-        return _run_video(args, source, segmenter)
+            return _run_image(args, source, segmenter, outputs)
+        return _run_video(args, source, segmenter, outputs["--out"], stops)
     finally:
         source.close()
+        for f in outputs.values():
+            f.discard()  # not committed: an error before the first frame keeps the old files
 
 
-def _run_image(args, source, segmenter) -> int:
+def _run_image(args, source, segmenter, outputs) -> int:
     import cv2
 
     frame = next(iter(source), None)
     if frame is None:
         raise TrackerError(f"cannot read image {args.source}")
     labels = labels_of(segmenter(frame.image), args.threshold)
-    if not cv2.imwrite(args.out, overlay(frame.image, labels, args.opacity, segmenter.classes)):
+    # Temporary names end in the real extension, so imwrite picks the same format.
+    if not cv2.imwrite(str(outputs["--out"].temp), overlay(frame.image, labels, args.opacity, segmenter.classes)):
         raise TrackerError(f"cannot write image {args.out}")
-    if args.mask_out and not cv2.imwrite(args.mask_out, labels):
+    if args.mask_out and not cv2.imwrite(str(outputs["--mask-out"].temp), labels):
         raise TrackerError(f"cannot write image {args.mask_out}")
+    for f in outputs.values():
+        f.commit()
     if not args.quiet:
         shares = ", ".join(
             f"{name} {100 * np.mean(labels == c):.1f}%" for c, name in enumerate(segmenter.classes) if c > 0
@@ -133,7 +148,7 @@ def _run_image(args, source, segmenter) -> int:
     return 0
 
 
-def _run_video(args, source, segmenter) -> int:
+def _run_video(args, source, segmenter, out, stops) -> int:
     from ..io.sinks import VideoSink
 
     progress = None
@@ -150,11 +165,13 @@ def _run_video(args, source, segmenter) -> int:
             t = time.perf_counter()
             labels = labels_of(segmenter(frame.image), args.threshold)
             busy += time.perf_counter() - t
-            if sink is None:
-                h, w = frame.image.shape[:2]
-                sink = VideoSink(args.out, source.fps or 30.0, (w, h))
-            sink.write(overlay(frame.image, labels, args.opacity, segmenter.classes))
-            n += 1
+            image = overlay(frame.image, labels, args.opacity, segmenter.classes)
+            with stops.deferred():
+                if sink is None:
+                    h, w = frame.image.shape[:2]
+                    sink = VideoSink(out, source.fps or 30.0, (w, h))
+                sink.write(image)
+                n += 1
             if progress is not None:
                 progress.update(1)
             if args.max_frames and n >= args.max_frames:
@@ -165,7 +182,8 @@ def _run_video(args, source, segmenter) -> int:
         if progress is not None:
             progress.close()
         if sink is not None:
-            sink.close()
+            with stops.deferred():
+                sink.close(commit=n > 0)  # no frame is an error below: keep the old file
     if n == 0:
         raise TrackerError(f"no frames read from {args.source}")
     if not args.quiet:
@@ -173,4 +191,4 @@ def _run_video(args, source, segmenter) -> int:
             f"{n} frames, segmenter {1000 * busy / n:.1f} ms/frame -> {args.out} ({sink.codec_used})",
             file=sys.stderr,
         )
-    return 130 if interrupted else 0
+    return stops.exit_code if interrupted else 0

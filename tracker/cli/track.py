@@ -57,29 +57,56 @@ def _tracker_options(args) -> dict:
     return opts
 
 
-def _check_outputs(args, inputs) -> None:
-    """Check every output path before any is opened, so a bad one truncates nothing."""
+# (flag, attribute, sink key) of every output `track` writes.
+_OUTPUTS = (("--out", "out", "video"), ("--mot-out", "mot_out", "mot"), ("--json-out", "json_out", "json"),
+            ("--csv-out", "csv_out", "csv"))  # fmt: skip
+
+
+def _check_outputs(args, inputs) -> dict:
+    """Check every output path, then reserve each (lock + temporary file beside it), before any model
+    loads: a bad path, two outputs on one file, or a target another run is writing is a one-line
+    error that costs no time and touches no existing file. Returns the reserved ``AtomicFile`` by sink key.
+    """
+    from ..io.atomic import check_distinct, reserve
     from ..io.sinks import check_output_path
 
-    for path in (args.out, args.mot_out, args.json_out, args.csv_out):
-        if path:
-            check_output_path(path, inputs=inputs)
+    named = [(flag, getattr(args, attr), key) for flag, attr, key in _OUTPUTS if getattr(args, attr, None)]
+    for flag, path, key in named:
+        check_output_path(path, inputs=inputs, video=key == "video")
+    check_distinct([(flag, path) for flag, path, _ in named])
+    return reserve((key, path) for _, path, key in named)
 
 
-def _open_outputs(args, class_names, fps, size):
-    """Open the sinks the arguments ask for (paths already checked by :func:`_check_outputs`)."""
+def _open_outputs(args, outputs, class_names, fps, size):
+    """Open sinks on the files :func:`_check_outputs` reserved."""
     from ..io.sinks import CsvSink, JsonLinesSink, MotSink, VideoSink
 
     sinks = {}
-    if args.mot_out:
-        sinks["mot"] = MotSink(args.mot_out)
-    if args.json_out:
-        sinks["json"] = JsonLinesSink(args.json_out, class_names)
-    if args.csv_out:
-        sinks["csv"] = CsvSink(args.csv_out, class_names)
-    if args.out and size is not None:
-        sinks["video"] = VideoSink(args.out, fps or 30.0, size)
+    if "mot" in outputs:
+        sinks["mot"] = MotSink(outputs["mot"])
+    if "json" in outputs:
+        sinks["json"] = JsonLinesSink(outputs["json"], class_names)
+    if "csv" in outputs:
+        sinks["csv"] = CsvSink(outputs["csv"], class_names)
+    if "video" in outputs and size is not None:
+        sinks["video"] = VideoSink(outputs["video"], fps or 30.0, size)
     return sinks
+
+
+def _close_outputs(sinks, outputs, commit: bool) -> None:
+    """Finish every output: with ``commit`` (the run ended, or stopped or failed after some frames) the
+    files move into place holding the frames done; without (nothing processed) they are dropped and old
+    files stay. One output failing to finish does not stop the others; its error is raised after."""
+    error = None
+    for sink in sinks.values():
+        try:
+            sink.close(commit=commit)
+        except TrackerError as exc:
+            error = error or exc
+    for f in outputs.values():
+        f.discard()  # reserved but never opened (no-op for the ones the sinks finished)
+    if error is not None:
+        raise error
 
 
 def _write(sinks, result) -> None:
@@ -103,6 +130,12 @@ def run(args) -> int:
 
 
 def _run_detection_file(args) -> int:
+    from ._signals import run_stoppable
+
+    return run_stoppable(lambda stops: _track_detection_file(args, stops))
+
+
+def _track_detection_file(args, stops) -> int:
     from ..io.mot import read_sequence
     from ..pipeline import track_detections
 
@@ -110,59 +143,92 @@ def _run_detection_file(args) -> int:
         raise TrackerError("an annotated video needs frames: pass --detector to run a detector on the sequence images")
     seq = read_sequence(args.source)  # parse everything before any output file is opened
     info = seq.info
-    _check_outputs(args, [args.source, Path(args.source, "det", "det.txt")])
-    sinks = _open_outputs(args, ["person"], info.frame_rate, None)
+    outputs = _check_outputs(args, [args.source, Path(args.source, "det", "det.txt")])
+    sinks: dict = {}
     n = 0
     seen = set()
     t0 = time.perf_counter()
     busy = 0.0
+    interrupted = completed = False
     try:
-        for result in track_detections(seq, **_tracker_options(args)):
-            busy += result.timings["track"]
-            _write(sinks, result)
-            seen.update(result.tracks.track_id.tolist())
-            n += 1
-            if args.max_frames and n >= args.max_frames:
-                break
+        sinks = _open_outputs(args, outputs, ["person"], info.frame_rate, None)
+        try:
+            for result in track_detections(seq, **_tracker_options(args)):
+                busy += result.timings["track"]
+                with stops.deferred():  # a frame reaches every output or none
+                    _write(sinks, result)
+                    n += 1
+                seen.update(result.tracks.track_id.tolist())
+                if args.max_frames and n >= args.max_frames:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        completed = not interrupted  # a stop before the first frame keeps the old files
     finally:
-        for s in sinks.values():
-            s.close()
+        with stops.deferred():
+            _close_outputs(sinks, outputs, commit=completed or n > 0)
     if not args.quiet:
         wall = time.perf_counter() - t0
         print(
-            f"{info.name}: {n} frames, {len(seen)} tracks, tracker {n / max(busy, 1e-9):.0f} frames/s "
-            f"({wall:.2f} s including file I/O)",
+            f"{info.name}: {'interrupted after ' if interrupted else ''}{n} frames, {len(seen)} tracks, "
+            f"tracker {n / max(busy, 1e-9):.0f} frames/s ({wall:.2f} s including file I/O)",
             file=sys.stderr,
         )
-    return 0
+    return stops.exit_code if interrupted else 0
 
 
 def _run_video(args, live: bool) -> int:
+    from ._signals import run_stoppable
+
+    return run_stoppable(lambda stops: _track_video(args, live, stops))
+
+
+class _Done:
+    """What reached the outputs so far (read by the clean-up even when the loop raised)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.ids: set[int] = set()
+
+
+def _track_video(args, live: bool, stops) -> int:
     from ..io.sources import open_source
     from ..pipeline import Pipeline
 
-    _check_outputs(args, [args.source])  # before loading models, so a typo costs no time
-    source = open_source(args.source, live=live)
-    interrupted = False
+    outputs = _check_outputs(args, [args.source])  # before loading models, so a typo costs no time
+    sinks: dict = {}
+    done = _Done()
+    completed = False
     try:
-        pipeline = Pipeline(
-            args.detector,
-            None if args.no_appearance else args.embedder,
-            classes=args.classes,
-            conf=args.conf,
-            masks=args.masks,
-            appearance=args.appearance,
-            **_tracker_options(args),
-        )
-        names = pipeline.class_names
-        sinks = _open_outputs(args, names, source.fps, (source.width, source.height))
-        interrupted = _loop(args, source, pipeline, sinks, names, live)
+        source = open_source(args.source, live=live)
+        try:
+            pipeline = Pipeline(
+                args.detector,
+                None if args.no_appearance else args.embedder,
+                classes=args.classes,
+                conf=args.conf,
+                masks=args.masks,
+                appearance=args.appearance,
+                **_tracker_options(args),
+            )
+            names = pipeline.class_names
+            sinks = _open_outputs(args, outputs, names, source.fps, (source.width, source.height))
+            t_start = time.perf_counter()
+            interrupted = _loop(args, source, pipeline, sinks, names, live, stops, done)
+            wall = time.perf_counter() - t_start
+            completed = not interrupted  # a stop before the first frame keeps the old files
+        finally:
+            source.close()
     finally:
-        source.close()
-    return 130 if interrupted else 0
+        with stops.deferred():  # a stop during the clean-up waits until the files are in place
+            _close_outputs(sinks, outputs, commit=completed or done.frames > 0)
+    if not args.quiet:
+        _summary(args, source, pipeline, sinks, done.frames, len(done.ids), wall, interrupted)
+    return stops.exit_code if interrupted else 0
 
 
-def _loop(args, source, pipeline, sinks, names, live) -> bool:
+def _loop(args, source, pipeline, sinks, names, live, stops, done: _Done) -> bool:
+    """Track and write every frame; returns True when Ctrl-C or SIGTERM stopped it."""
     from ..draw import draw_text, draw_tracks
     from ..live import Display
 
@@ -174,11 +240,9 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
         from tqdm import tqdm
 
         progress = tqdm(total=source.length, unit="frame", desc=Path(str(args.source)).name, file=sys.stderr)
-    t_start = time.perf_counter()
     ema = None
-    last = t_start
-    n = written = 0
-    ids: set[int] = set()
+    last = time.perf_counter()
+    written = 0
     interrupted = False
     try:
         for result in pipeline.run(source):
@@ -186,44 +250,42 @@ def _loop(args, source, pipeline, sinks, names, live) -> bool:
             dt = now - last
             last = now
             ema = 1 / dt if ema is None else 0.9 * ema + 0.1 / max(dt, 1e-6)
-            _write(sinks, result)
-            ids.update(result.tracks.track_id.tolist())
-            if need_image:
-                image = result.image  # drawn in place: the frame is ours once the pipeline yields it
-                for tid, (x1, y1, x2, y2) in zip(result.tracks.track_id, result.tracks.xyxy):
-                    trails[int(tid)].append((int((x1 + x2) / 2), int(y2)))
-                draw_tracks(image, result.tracks, names, trails)
-                banner = f"{ema:.1f} FPS"
-                if live:
-                    banner += f"  dropped {source.dropped}"
-                draw_text(image, banner)
-                if "video" in sinks:
-                    # Live mode drops frames; repeat the processed ones so the file plays in real time.
-                    repeat = 1
+            quit_requested = False
+            with stops.deferred():  # a frame reaches every output or none
+                _write(sinks, result)
+                done.ids.update(result.tracks.track_id.tolist())
+                if need_image:
+                    image = result.image  # drawn in place: the frame is ours once the pipeline yields it
+                    for tid, (x1, y1, x2, y2) in zip(result.tracks.track_id, result.tracks.xyxy):
+                        trails[int(tid)].append((int((x1 + x2) / 2), int(y2)))
+                    draw_tracks(image, result.tracks, names, trails)
+                    banner = f"{ema:.1f} FPS"
                     if live:
-                        due = int(result.timestamp * sinks["video"].fps) + 1
-                        repeat = max(1, due - written)
-                    for _ in range(repeat):
-                        sinks["video"].write(image)
-                    written += repeat
-                if display is not None and not display.show(image):
-                    break
-            n += 1
+                        banner += f"  dropped {source.dropped}"
+                    draw_text(image, banner)
+                    if "video" in sinks:
+                        # Live mode drops frames; repeat the processed ones so the file plays in real time.
+                        repeat = 1
+                        if live:
+                            due = int(result.timestamp * sinks["video"].fps) + 1
+                            repeat = max(1, due - written)
+                        for _ in range(repeat):
+                            sinks["video"].write(image)
+                        written += repeat
+                    if display is not None and not display.show(image):
+                        quit_requested = True
+                done.frames += 1
             if progress is not None:
                 progress.update(1)
-            if args.max_frames and n >= args.max_frames:
+            if quit_requested or (args.max_frames and done.frames >= args.max_frames):
                 break
     except KeyboardInterrupt:
         interrupted = True
     finally:
         if progress is not None:
             progress.close()
-        for s in sinks.values():
-            s.close()
         if display is not None:
             display.close()
-    if not args.quiet:
-        _summary(args, source, pipeline, sinks, n, len(ids), time.perf_counter() - t_start, interrupted)
     return interrupted
 
 

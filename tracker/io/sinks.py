@@ -1,41 +1,72 @@
 """Where results go: annotated video, MOTChallenge result text, JSON lines and CSV.
 
-Every sink survives an interrupted run: text sinks flush after each frame, and the video sink writes a
-fragmented H.264 mp4 through an ffmpeg child that does not receive the terminal's Ctrl+C, so closing
-its stdin after ``KeyboardInterrupt`` still finalises a playable file.
+Every sink is transactional (:mod:`tracker.io.atomic`): it writes a hidden temporary file beside its
+target and ``close()`` moves it into place, so an existing output is replaced only by a finished one and
+a crash or SIGKILL leaves it untouched; ``close(commit=False)`` drops the run's file instead. Two sinks
+(or two processes) on one target are refused by a lock. The video sink encodes through an ffmpeg child
+that does not receive the terminal's Ctrl+C, so closing its stdin after ``KeyboardInterrupt`` still
+finalises a playable file, and writes fragmented mp4 so even a killed run's temporary file plays.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import os
 import queue
 import subprocess
 import threading
-import warnings
 from pathlib import Path
 from typing import IO, Sequence
 
 import numpy as np
 
 from ..errors import TrackerError
+from .atomic import AtomicFile
 
-__all__ = ["VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "check_output_path", "track_records", "mask_to_rle"]
+__all__ = [
+    "VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "VIDEO_SUFFIXES",
+    "check_output_path", "check_video_suffix", "track_records", "mask_to_rle",
+]  # fmt: skip
+
+#: Containers the video sink writes (both through ffmpeg/libx264 and OpenCV's mp4v; each checked to
+#: read back frame-exact in tests/io/test_sinks.py). WebM and GIF take neither codec.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi")
 
 
 # -- output path checks -------------------------------------------------------------------------
 
 
-def check_output_path(path: str | os.PathLike, *, inputs: Sequence = (), overwrite: bool = True) -> Path:
+def check_video_suffix(path: str | os.PathLike) -> None:
+    """One-line :class:`TrackerError` unless ``path`` ends in a container the video sink writes."""
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if not suffix:
+        raise TrackerError(
+            f"video output {os.fspath(path)} has no extension; use one of {', '.join(VIDEO_SUFFIXES)} (e.g. out.mp4)"
+        )
+    if suffix not in VIDEO_SUFFIXES:
+        raise TrackerError(
+            f"cannot write {suffix} video ({os.fspath(path)}); supported containers: {', '.join(VIDEO_SUFFIXES)}"
+        )
+
+
+def check_output_path(
+    path: str | os.PathLike, *, inputs: Sequence = (), overwrite: bool = True, video: bool = False
+) -> Path:
     """Validate an output file path before anything is written; returns it as a ``Path``.
 
     Raises a one-line :class:`TrackerError` when the parent folder is missing or not writable, the path
-    is a folder, it is the same file as one of ``inputs`` (camera indexes and URLs are ignored), or it
-    exists and ``overwrite`` is False. Nothing is created or truncated here.
+    is a folder, it is the same file as one of ``inputs`` (camera indexes and URLs are ignored), it
+    exists and ``overwrite`` is False, or (``video=True``) its extension is not in
+    :data:`VIDEO_SUFFIXES`. Nothing is created or truncated here; a folder that passes ``os.access``
+    but refuses new files (``/proc`` for root) is caught when :class:`~tracker.io.atomic.AtomicFile`
+    creates the temporary file, still before any work.
     """
     out = Path(os.fspath(path)).expanduser()
+    if not out.name or os.fspath(path).endswith(os.sep):
+        raise TrackerError(f"output path is a folder, expected a file: {out}")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.exists():
         raise TrackerError(f"output folder does not exist: {parent}")
@@ -62,10 +93,28 @@ def check_output_path(path: str | os.PathLike, *, inputs: Sequence = (), overwri
             raise TrackerError(f"output {out} is the same file as input {text}; choose another output path")
     if out.exists() and not overwrite:
         raise TrackerError(f"output exists: {out} (pass --overwrite or choose another path)")
+    if video:
+        check_video_suffix(out)
     return out
 
 
+def _begin(path) -> AtomicFile:
+    """The sink's transactional file: a caller's already reserved one, or a new one begun here."""
+    if isinstance(path, AtomicFile):
+        if not path.active:
+            raise TrackerError(f"{path.path}: output is {path.state}, not open for writing")
+        return path
+    return AtomicFile(path, begin=True)
+
+
 # -- video --------------------------------------------------------------------------------------
+
+
+def _keep(exc_type) -> bool:
+    """A ``with`` block's output is kept when it ends normally or by Ctrl-C (the frames so far), and
+    dropped on an error (the old file stays)."""
+    return exc_type is None or issubclass(exc_type, KeyboardInterrupt)
+
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,7 +144,9 @@ class VideoSink:
     (yuv420p needs even dimensions).
 
     Args:
-        path: output file (``.mp4`` recommended).
+        path: output file (``.mp4`` recommended; see :data:`VIDEO_SUFFIXES`), or an
+            :class:`~tracker.io.atomic.AtomicFile` the caller reserved; the frames go to its temporary
+            file until :meth:`close` moves it into place.
         fps: frame rate written into the file.
         size: ``(width, height)`` of the frames that will be written.
         codec: ``"auto"``, ``"h264"`` (ffmpeg required) or a FourCC for OpenCV such as ``"mp4v"``.
@@ -105,7 +156,7 @@ class VideoSink:
 
     def __init__(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike | AtomicFile,
         fps: float,
         size: tuple[int, int],
         codec: str = "auto",
@@ -113,27 +164,34 @@ class VideoSink:
         queue_size: int = 16,
         crf: int = 23,
     ) -> None:
-        self.path = Path(os.fspath(path))
+        self.path = path.path if isinstance(path, AtomicFile) else Path(os.fspath(path))
         self.fps = float(fps) if fps and fps > 0 else 30.0
         self.width, self.height = int(size[0]), int(size[1])
         if self.width <= 0 or self.height <= 0:
             raise TrackerError(f"video size must be positive, got {size}")
+        check_video_suffix(self.path)
         self.frames_written = 0
         self._error: BaseException | None = None
+        self._stderr = ""
         self._closed = False
         self._proc: subprocess.Popen | None = None
         self._cv_writer = None
         codec = (codec or "auto").lower()
         exe = _ffmpeg_with_x264() if codec in ("auto", "h264", "libx264", "avc1") else None
-        if exe is not None:
-            self._start_ffmpeg(exe, crf)
-            self.codec_used = "h264 (ffmpeg from imageio-ffmpeg)"
-        elif codec in ("h264", "libx264"):
+        if exe is None and codec in ("h264", "libx264"):
             raise TrackerError("H.264 output needs the ffmpeg binary from imageio-ffmpeg (pip install imageio-ffmpeg)")
-        else:
-            fourcc = "mp4v" if codec in ("auto", "avc1") else codec
-            self._start_opencv(fourcc)
-            self.codec_used = f"{fourcc} (OpenCV)"
+        self._file = _begin(path)
+        try:
+            if exe is not None:
+                self._start_ffmpeg(exe, crf)
+                self.codec_used = "h264 (ffmpeg from imageio-ffmpeg)"
+            else:
+                fourcc = "mp4v" if codec in ("auto", "avc1") else codec
+                self._start_opencv(fourcc)
+                self.codec_used = f"{fourcc} (OpenCV)"
+        except BaseException:
+            self._file.discard()
+            raise
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(queue_size)))
         self._thread = threading.Thread(target=self._run, name=f"video-sink:{self.path.name}", daemon=True)
         self._thread.start()
@@ -149,7 +207,7 @@ class VideoSink:
             # killed encoder leaves a file that plays up to the last second it finished.
             "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-g", str(max(1, int(round(self.fps)))),
             "-flush_packets", "1",
-            str(self.path),
+            str(self._file.temp),
         ]  # fmt: skip
         # start_new_session: the terminal's SIGINT goes to us only; we then close stdin so ffmpeg finishes.
         self._proc = subprocess.Popen(
@@ -160,7 +218,7 @@ class VideoSink:
         import cv2
 
         self._pad_w, self._pad_h = self.width, self.height
-        writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc[:4].ljust(4)), self.fps,
+        writer = cv2.VideoWriter(str(self._file.temp), cv2.VideoWriter_fourcc(*fourcc[:4].ljust(4)), self.fps,
                                  (self.width, self.height))  # fmt: skip
         if not writer.isOpened():
             raise TrackerError(f"{self.path}: OpenCV cannot write video with codec {fourcc!r}")
@@ -206,56 +264,79 @@ class VideoSink:
             img = img.copy()
         self._queue.put(img)
 
+    def _ffmpeg_stderr(self) -> str:
+        """ffmpeg's last error line once it has exited ('' while it runs; read once, kept)."""
+        proc = self._proc
+        if proc is not None and proc.poll() is not None and proc.stderr is not None and not proc.stderr.closed:
+            try:
+                self._stderr = proc.stderr.read().decode(errors="replace").strip()
+            except (OSError, ValueError):
+                pass
+            proc.stderr.close()
+        lines = self._stderr.splitlines()
+        return lines[-1] if lines else ""
+
     def _raise_if_failed(self) -> None:
         if self._error is not None:
-            detail = ""
-            if self._proc is not None and self._proc.poll() is not None and self._proc.stderr:
-                detail = self._proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or ""
-                detail = f": {detail[0]}" if detail else ""
+            detail = self._ffmpeg_stderr()
+            detail = f": {detail}" if detail else ""
             raise TrackerError(f"{self.path}: video encoding failed ({type(self._error).__name__}){detail}")
 
-    def close(self) -> None:
-        """Flush queued frames and finalise the file (safe to call twice, and after KeyboardInterrupt)."""
+    def close(self, commit: bool = True) -> None:
+        """Flush queued frames, finalise the file and move it into place (``commit=False``: drop it).
+
+        Safe to call twice and after ``KeyboardInterrupt``. When encoding failed the file is dropped
+        (an old one is kept) and :class:`TrackerError` says why.
+        """
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(timeout=60)
-        if self._proc is not None:
-            try:
-                self._proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self._proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a wedged encoder
-                self._proc.kill()
-                self._proc.wait()
-            err = self._proc.stderr.read().decode(errors="replace").strip() if self._proc.stderr else ""
-            self._proc.stderr.close()
-            if self._proc.returncode != 0 and self._error is None:
-                warnings.warn(f"ffmpeg exited with {self._proc.returncode}: {err.splitlines()[-1] if err else ''}")
-        if self._cv_writer is not None:
-            self._cv_writer.release()
-        if self._error is not None:
+        ok = False
+        try:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=60)
+            status = 0
+            if self._proc is not None:
+                try:
+                    self._proc.stdin.close()
+                except OSError:
+                    pass
+                try:
+                    self._proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:  # pragma: no cover - a wedged encoder
+                    self._proc.kill()
+                    self._proc.wait()
+                status = self._proc.returncode
+            if self._cv_writer is not None:
+                self._cv_writer.release()
             self._raise_if_failed()
+            if status != 0:
+                last = self._ffmpeg_stderr()
+                raise TrackerError(
+                    f"{self.path}: video encoding failed: ffmpeg exited with {status}" + (f": {last}" if last else "")
+                )
+            ok = True
+        finally:
+            if commit and ok:
+                self._file.commit()
+            else:
+                self._file.discard()
 
     def __enter__(self) -> "VideoSink":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(commit=_keep(exc_type))
 
 
 # -- text sinks ---------------------------------------------------------------------------------
 
 
-def _open_text(path) -> IO[str]:
-    p = Path(os.fspath(path))
+def _open_text(file: AtomicFile) -> IO[str]:
     try:
-        return open(p, "w", encoding="utf-8", newline="")
+        return open(file.temp, "w", encoding="utf-8", newline="")
     except OSError as exc:
-        raise TrackerError(f"cannot write {p}: {exc.strerror}") from None
+        raise TrackerError(f"cannot write {file.path}: {exc.strerror}") from None
 
 
 def _label(class_id: int, class_names: Sequence[str] | None) -> str:
@@ -296,23 +377,40 @@ _rle = mask_to_rle  # older private name, used by tracker.masks
 
 
 class _TextSink:
-    def __init__(self, path) -> None:
-        self.path = Path(os.fspath(path))
-        self._fh = _open_text(self.path)
+    """A text output written to its temporary file, one ``write`` call per frame (so an interrupt
+    between two calls never leaves half a frame), flushed per frame, moved into place by ``close``."""
 
-    def _flush(self) -> None:
+    def __init__(self, path: str | os.PathLike | AtomicFile) -> None:
+        self.path = path.path if isinstance(path, AtomicFile) else Path(os.fspath(path))
+        self._file = _begin(path)
+        try:
+            self._fh = _open_text(self._file)
+        except BaseException:
+            self._file.discard()
+            raise
+
+    def _emit(self, text: str) -> None:
+        self._fh.write(text)
         self._fh.flush()
 
-    def close(self) -> None:
-        """Close the file (idempotent)."""
-        if not self._fh.closed:
-            self._fh.close()
+    def close(self, commit: bool = True) -> None:
+        """Close the file and move it into place (``commit=False``: drop it, keep the old file). Idempotent."""
+        try:
+            if not self._fh.closed:
+                self._fh.close()
+        except BaseException:
+            self._file.discard()
+            raise
+        if commit:
+            self._file.commit()
+        else:
+            self._file.discard()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(commit=_keep(exc_type))
 
 
 class MotSink(_TextSink):
@@ -322,8 +420,9 @@ class MotSink(_TextSink):
         """Append the rows of one frame (``frame_number_1based`` = source index + 1)."""
         from .mot import write_rows
 
-        write_rows(self._fh, int(frame_number_1based), tracks.track_id, tracks.xyxy, tracks.score)
-        self._flush()
+        buf = io.StringIO()
+        write_rows(buf, int(frame_number_1based), tracks.track_id, tracks.xyxy, tracks.score)
+        self._emit(buf.getvalue())
 
 
 class JsonLinesSink(_TextSink):
@@ -339,8 +438,7 @@ class JsonLinesSink(_TextSink):
     def write(self, frame_index: int, tracks) -> None:
         """Append one frame's line (``frame_index`` is the source's 0-based index)."""
         rec = {"frame": int(frame_index), "tracks": track_records(tracks, self.class_names)}
-        self._fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
-        self._flush()
+        self._emit(json.dumps(rec, separators=(",", ":")) + "\n")
 
 
 class CsvSink(_TextSink):
@@ -351,15 +449,22 @@ class CsvSink(_TextSink):
     def __init__(self, path, class_names: Sequence[str] | None = None) -> None:
         super().__init__(path)
         self.class_names = list(class_names) if class_names is not None else None
-        self._csv = csv.writer(self._fh)
-        self._csv.writerow(self.HEADER)
-        self._flush()
+        self._emit(self._rows([self.HEADER]))
+
+    @staticmethod
+    def _rows(rows) -> str:
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        return buf.getvalue()
 
     def write(self, frame_index: int, tracks) -> None:
         """Append one frame's rows (``frame_index`` is the source's 0-based index)."""
-        for rec in track_records(_no_mask(tracks), self.class_names):
-            self._csv.writerow([int(frame_index), rec["id"], *rec["xyxy"], rec["score"], rec["class_id"], rec["label"]])
-        self._flush()
+        rows = [
+            [int(frame_index), rec["id"], *rec["xyxy"], rec["score"], rec["class_id"], rec["label"]]
+            for rec in track_records(_no_mask(tracks), self.class_names)
+        ]
+        if rows:
+            self._emit(self._rows(rows))
 
 
 def _no_mask(tracks):
