@@ -7,7 +7,8 @@ TFLite interpreter prints "Created TensorFlow Lite XNNPACK delegate". :func:`fil
 captures file descriptor 2 around such a block and writes back only the lines that are not known
 noise, so a real error or warning printed there still reaches the user.
 :func:`quiet_tensorflow_import` makes the first ``import tensorflow`` (wherever it happens, e.g.
-inside ``tensorflow_hub``) run under that filter; the CLI installs it before running a command.
+inside ``tensorflow_hub``) run under that filter; :func:`quiet_libraries`, which the CLI calls before
+running a command, does that and quiets FFmpeg and TensorFlow's later C++ logging.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["NOISE", "is_noise", "filtered_stderr", "quiet_tensorflow_import"]
+__all__ = ["NOISE", "is_noise", "filtered_stderr", "quiet_libraries", "quiet_tensorflow_import"]
 
 # Lines seen at start-up with TensorFlow 2.16-2.21 and ai-edge-litert 2.x on CPU-only Linux. Only whole
 # known messages are listed: anything else printed in a filtered block is written back.
@@ -115,13 +116,23 @@ def _remove_finder() -> None:
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _QuietImportFinder)]
 
 
-def quiet_tensorflow_import() -> None:
-    """Filter the start-up lines of the first ``import tensorflow`` in this process (idempotent).
+def quiet_libraries() -> None:
+    """Silence the native libraries' own stderr lines for the rest of this process (idempotent).
 
-    Also sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set) for the C++ log lines that come later, e.g. the
-    failed ``cuInit`` on the first operation of a machine without a GPU.
+    - the first ``import tensorflow`` runs under :func:`filtered_stderr`;
+    - ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set) for TensorFlow's later C++ lines, e.g. the failed
+      ``cuInit`` at the first operation on a machine without a GPU;
+    - ``OPENCV_FFMPEG_LOGLEVEL=8`` (FFmpeg's fatal level, unless set): FFmpeg otherwise prints e.g.
+      "moov atom not found" for a corrupt file next to the project's own one-line error. OpenCV reads it
+      once, at its first video open, so call this before any.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
+    quiet_tensorflow_import()
+
+
+def quiet_tensorflow_import() -> None:
+    """Filter the start-up lines of the first ``import tensorflow`` in this process (idempotent)."""
     if "tensorflow" in sys.modules or any(isinstance(f, _QuietImportFinder) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, _QuietImportFinder())

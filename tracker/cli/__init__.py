@@ -17,7 +17,7 @@ import re
 import sys
 
 from ..errors import TrackerError
-from ..quiet import quiet_tensorflow_import
+from ..quiet import quiet_libraries
 
 # Order here is the order in --help.
 COMMANDS = (
@@ -73,9 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    quiet_tensorflow_import()  # before any command can import TensorFlow
+    quiet_libraries()  # before any command imports TensorFlow or opens a video
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error already printed (2): a return code, like run()'s
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
