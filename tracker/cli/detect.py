@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TrackerError
+from .checks import checked
 
 if TYPE_CHECKING:
     from ..io.atomic import AtomicFile
@@ -34,12 +35,18 @@ def add_parser(subparsers):
         default="nanodet",
         help="zoo name (see `tracker models`), tfhub:<handle> or a SavedModel folder (default: nanodet)",
     )
-    p.add_argument("--conf", type=float, default=None, help="score threshold (default: the detector's, 0.3 for nanodet)")
-    p.add_argument("--iou", type=float, default=None, help="NMS IoU threshold (default: the detector's)")
+    p.add_argument(
+        "--conf", type=checked("--conf"), default=None,
+        help="score threshold (default: the detector's, 0.3 for nanodet)",
+    )
+    p.add_argument("--iou", type=checked("--iou"), default=None, help="NMS IoU threshold (default: the detector's)")
     p.add_argument("--classes", default=None, help="comma-separated class names to keep, e.g. person,car")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("--out", default=None, help="write an annotated copy: an image file for an image, .mp4 for a video")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames of a video")
+    p.add_argument(
+        "--max-frames", type=checked("--max-frames"), default=None,
+        help="stop after this many frames of a video",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -110,8 +117,6 @@ def _reserve_output(args, image) -> "AtomicFile | None":
 def _run(args, stops) -> int:
     from ..zoo.detectors import load_detector
 
-    if args.max_frames is not None and args.max_frames < 1:
-        raise TrackerError("--max-frames must be at least 1")
     image = _read_image(args.input) if _is_image(args.input) else None
     out = _reserve_output(args, image)
     try:

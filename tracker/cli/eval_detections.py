@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from .checks import checked
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -19,7 +21,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--gt", required=True, help="COCO ground-truth JSON")
     p.add_argument("--pred", required=True, help="COCO results JSON or `tracker detect --format json` output")
-    p.add_argument("--frame-base", type=int, default=0, help="number of the first frame in JSON lines (default 0)")
+    p.add_argument(
+        "--frame-base", type=checked("--frame-base"), default=0,
+        help="number of the first frame in JSON lines (default 0)",
+    )
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--verbose", action="store_true", help="show pycocotools' own summary table")
     p.set_defaults(func=run)

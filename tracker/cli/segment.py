@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TrackerError
+from .checks import checked
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -37,10 +38,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default="selfie",
         help="zoo segmenter name (see `tracker models`), a folder saved by `tracker train-segmenter`, or a .tflite file",
     )
-    p.add_argument("--threshold", type=float, default=0.5, help="foreground probability cut for binary models (default 0.5)")
-    p.add_argument("--opacity", type=float, default=0.5, help="overlay opacity in [0, 1] (default 0.5)")
+    p.add_argument(
+        "--threshold", type=checked("--threshold"), default=0.5,
+        help="foreground probability cut for binary models (default 0.5)",
+    )
+    p.add_argument("--opacity", type=checked("--opacity"), default=0.5, help="overlay opacity in [0, 1] (default 0.5)")
     p.add_argument("--mask-out", default=None, help="also write the class-id mask as a PNG (image input only)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=checked("--max-frames"), default=None, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=run)
     return p
@@ -87,12 +91,6 @@ def _run(args: argparse.Namespace, stops) -> int:
     from ..io.atomic import check_distinct, reserve
     from ..io.sinks import check_output_path
 
-    if not 0.0 <= args.opacity <= 1.0:
-        raise TrackerError(f"--opacity must be in [0, 1], got {args.opacity}")
-    if not 0.0 < args.threshold < 1.0:
-        raise TrackerError(f"--threshold must be in (0, 1), got {args.threshold}")
-    if args.max_frames is not None and args.max_frames < 1:
-        raise TrackerError("--max-frames must be at least 1")
     image_in = _is_image(str(args.source))
     if image_in and not _is_image(args.out):
         raise TrackerError(f"--out for an image must be an image file ({', '.join(IMAGE_SUFFIXES[:3])}, ...)")

@@ -9,28 +9,39 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 from ..errors import TrackerError
+from .checks import checked
+
+
+class _Default(str):
+    """A default that is still the plain string, but shows it was not typed (see :func:`_ignored_options`)."""
 
 
 def add_tracking_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``track`` and ``live``."""
     p.add_argument("--detector", default=None, help="zoo name, tfhub:<handle> or SavedModel folder (default: nanodet)")
-    p.add_argument("--embedder", default="mobilenetv2", help="appearance embedder (zoo name, tfhub:<handle>, SavedModel)")
+    p.add_argument(
+        "--embedder", default=_Default("mobilenetv2"),
+        help="appearance embedder (zoo name, tfhub:<handle>, SavedModel)",
+    )
     p.add_argument("--no-appearance", action="store_true", help="motion-only tracking (no embedder)")
     p.add_argument(
-        "--appearance", choices=("full", "fast"), default="full",
+        "--appearance", choices=("full", "fast"), default=_Default("full"),
         help="fast: embed only detections whose match is ambiguous by overlap (plus every 5th frame)",
     )
     p.add_argument("--classes", default=None, help="comma-separated class names to keep, e.g. person,car")
-    p.add_argument("--conf", type=float, default=None, help="detector score threshold")
-    p.add_argument("--max-age", type=int, default=None, help="frames a lost track is kept before deletion")
-    p.add_argument("--n-init", type=int, default=None, help="hits needed to confirm a track")
+    p.add_argument("--conf", type=checked("--conf"), default=None, help="detector score threshold")
+    p.add_argument(
+        "--max-age", type=checked("--max-age"), default=None,
+        help="frames a lost track is kept before deletion",
+    )
+    p.add_argument("--n-init", type=checked("--n-init"), default=None, help="hits needed to confirm a track")
     p.add_argument("--masks", action="store_true", help="attach a person mask to each tracked person")
     p.add_argument("--out", default=None, help="annotated video (.mp4, H.264 when ffmpeg is available)")
     p.add_argument("--mot-out", default=None, help="MOTChallenge results file")
     p.add_argument("--json-out", default=None, help="JSON lines: one object per frame")
     p.add_argument("--csv-out", default=None, help="CSV: one row per track per frame")
     p.add_argument("--show", action="store_true", help="show a window (needs a display and the GUI OpenCV wheel)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=checked("--max-frames"), default=None, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -46,6 +57,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_tracking_options(p)
     p.set_defaults(func=run)
     return p
+
+
+def _ignored_options(args) -> list[str]:
+    """Options given that act on frames or on detector output, which tracking a det.txt never has."""
+    given = {
+        "--conf": args.conf is not None,
+        "--classes": args.classes is not None,
+        "--masks": args.masks,
+        "--embedder": not isinstance(args.embedder, _Default),
+        "--appearance": not isinstance(args.appearance, _Default),
+        "--show": bool(args.show),
+        "--live": bool(getattr(args, "live", False)),
+    }
+    return [name for name, on in given.items() if on]
 
 
 def _tracker_options(args) -> dict:
@@ -125,6 +150,14 @@ def run(args) -> int:
 
     src = args.source
     if is_sequence_dir(src) and Path(src, "det", "det.txt").is_file() and args.detector is None:
+        ignored = _ignored_options(args)
+        if ignored:
+            from . import warn
+
+            warn(
+                f"{', '.join(ignored)} ignored for a detections folder (its det/det.txt is tracked; "
+                "pass --detector to detect on its images instead)"
+            )
         return _run_detection_file(args)
     return _run_video(args, live=args.live)
 

@@ -7,19 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import TrackerError
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        parts = [int(v) for v in text.lower().split("x")]
-        if len(parts) == 1:
-            parts = parts * 2
-        h, w = parts
-        if h < 32 or w < 32:
-            raise ValueError
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected SIZE or HxW of at least 32, got {text!r}") from None
-    return h, w
+from .checks import checked, size_type
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -37,21 +25,36 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("auto", "coco", "yolo"), default="auto", help="data set layout (default: auto)")
     p.add_argument("--out", type=Path, required=True, help="folder to save the detector in")
     p.add_argument("--val", type=Path, default=None, help="held-out data set in the same format (default: split DATA)")
-    p.add_argument("--val-fraction", type=float, default=0.2, help="share of DATA held out without --val (default 0.2)")
-    p.add_argument("--epochs", type=int, default=12, help="total epochs (default 12)")
-    p.add_argument("--freeze-epochs", type=int, default=8, help="first epochs with a frozen backbone (default 8)")
-    p.add_argument("--input-size", type=_size, default=(192, 192), metavar="SIZE|HxW", help="training input (default 192)")
+    p.add_argument(
+        "--val-fraction", type=checked("--val-fraction"), default=0.2,
+        help="share of DATA held out without --val (default 0.2)",
+    )
+    p.add_argument("--epochs", type=checked("--epochs"), default=12, help="total epochs (default 12)")
+    p.add_argument(
+        "--freeze-epochs", type=checked("--freeze-epochs"), default=8,
+        help="first epochs with a frozen backbone (default 8)",
+    )
+    p.add_argument(
+        "--input-size", type=size_type("--input-size", 32), default=(192, 192), metavar="SIZE|HxW",
+        help="training input (default 192)",
+    )
     p.add_argument("--feature", choices=("stride16", "stride32"), default="stride16", help="backbone grid (default stride16)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=1e-3, help="head learning rate (default 1e-3)")
-    p.add_argument("--fine-tune-lr", type=float, default=1e-4, help="learning rate after unfreezing (default 1e-4)")
+    p.add_argument("--batch-size", type=checked("--batch-size"), default=16)
+    p.add_argument("--lr", type=checked("--lr"), default=1e-3, help="head learning rate (default 1e-3)")
+    p.add_argument(
+        "--fine-tune-lr", type=checked("--fine-tune-lr"), default=1e-4,
+        help="learning rate after unfreezing (default 1e-4)",
+    )
     p.add_argument("--weights", default="imagenet", help="backbone weights: imagenet, none or a weights file")
-    p.add_argument("--box-weight", type=float, default=4.0, help="weight of the box loss terms (default 4)")
+    p.add_argument(
+        "--box-weight", type=checked("--box-weight"), default=4.0,
+        help="weight of the box loss terms (default 4)",
+    )
     p.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=checked("--seed"), default=0)
     p.add_argument(
         "--make-shapes",
-        type=int,
+        type=checked("--make-shapes"),
         metavar="N",
         default=None,
         help="first write N generated images (circles/squares/triangles, 256x256) as a COCO data set into DATA",
@@ -67,12 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())) and not args.overwrite:
         raise TrackerError(f"{args.out} exists and is not empty (pass --overwrite)")
-    if args.batch_size < 1:
-        raise TrackerError(f"--batch-size must be at least 1, got {args.batch_size}")
     data = args.data
     if args.make_shapes is not None:
-        if args.make_shapes < 2:
-            raise TrackerError("--make-shapes needs at least 2 images")
         if (data / "images").exists():
             raise TrackerError(f"{data}/images exists; --make-shapes writes a fresh data set")
         data = make_shapes_dataset(data, args.make_shapes, seed=args.seed, fmt="yolo" if args.format == "yolo" else "coco")
@@ -80,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
     if args.val is not None:
         val = load_dataset(args.val, args.format)
     else:
-        if not 0 < args.val_fraction < 1:
-            raise TrackerError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
         train, val = train.split(args.val_fraction, seed=args.seed)
     weights = None if str(args.weights).lower() == "none" else args.weights
     result = train_detector(

@@ -6,16 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import TrackerError
-
-
-def _crop(text: str) -> tuple[int, int]:
-    try:
-        h, w = (int(v) for v in text.lower().split("x"))
-        if h < 16 or w < 16:
-            raise ValueError
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HxW of at least 16x16, got {text!r}") from None
-    return h, w
+from .checks import checked, size_type
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -31,17 +22,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("data", type=Path, help="folder with one sub-folder of crops per identity")
     p.add_argument("--out", type=Path, required=True, help="folder to save the embedder in")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the crops")
+    p.add_argument("--epochs", type=checked("--epochs"), default=10)
+    p.add_argument(
+        "--steps-per-epoch", type=checked("--steps-per-epoch"), default=None,
+        help="default: one pass over the crops",
+    )
     p.add_argument("--layer", default=None, help="truncation layer, e.g. f13_out, f16_out, f17_out (default), f18_relu")
-    p.add_argument("--crop", type=_crop, default=None, metavar="HxW", help="crop size (default 64x32)")
-    p.add_argument("--dim", type=int, default=None, help="add a linear projection to this many dimensions")
-    p.add_argument("--lr", type=float, default=1e-4)
-    p.add_argument("--margin", type=float, default=0.3, help="triplet margin in cosine distance (default 0.3)")
-    p.add_argument("--ids-per-batch", type=int, default=6)
-    p.add_argument("--per-id", type=int, default=4, help="crops per identity in a batch")
-    p.add_argument("--val-fraction", type=float, default=0.25)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--crop", type=size_type("--crop", 16, square_ok=False), default=None, metavar="HxW",
+        help="crop size (default 64x32)",
+    )
+    p.add_argument("--dim", type=checked("--dim"), default=None, help="add a linear projection to this many dimensions")
+    p.add_argument("--lr", type=checked("--lr"), default=1e-4)
+    p.add_argument(
+        "--margin", type=checked("--margin"), default=0.3,
+        help="triplet margin in cosine distance (default 0.3)",
+    )
+    p.add_argument("--ids-per-batch", type=checked("--ids-per-batch"), default=6)
+    p.add_argument("--per-id", type=checked("--per-id"), default=4, help="crops per identity in a batch")
+    p.add_argument("--val-fraction", type=checked("--val-fraction"), default=0.25)
+    p.add_argument("--seed", type=checked("--seed"), default=0)
     p.add_argument("--overwrite", action="store_true", help="allow writing into an existing --out folder")
     p.set_defaults(func=run)
     return p
@@ -52,8 +52,6 @@ def run(args) -> int:
 
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise TrackerError(f"{args.out} exists and is not empty (use --overwrite)")
-    if args.epochs < 1 or args.per_id < 2 or args.ids_per_batch < 2:
-        raise TrackerError("need --epochs >= 1, --per-id >= 2 and --ids-per-batch >= 2")
     from ..train.embedder import train_embedder
 
     res = train_embedder(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import TrackerError
+from .checks import checked
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,15 +23,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("data", type=Path, help="data folder with images/ and masks/")
     p.add_argument("--out", type=Path, required=True, help="folder to save the model in")
-    p.add_argument("--epochs", type=int, default=16, help="total epochs (default 16)")
-    p.add_argument("--freeze-epochs", type=int, default=None, help="epochs with a frozen backbone (default half)")
-    p.add_argument("--size", type=int, default=128, help="images are resized to SIZE x SIZE (default 128)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--val-fraction", type=float, default=0.2, help="share of images held out (default 0.2)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=checked("--epochs"), default=16, help="total epochs (default 16)")
+    p.add_argument(
+        "--freeze-epochs", type=checked("--freeze-epochs"), default=None,
+        help="epochs with a frozen backbone (default half)",
+    )
+    p.add_argument(
+        "--size", type=checked("--size"), default=128,
+        help="images are resized to SIZE x SIZE (default 128)",
+    )
+    p.add_argument("--batch-size", type=checked("--batch-size"), default=16)
+    p.add_argument(
+        "--val-fraction", type=checked("--val-fraction"), default=0.2,
+        help="share of images held out (default 0.2)",
+    )
+    p.add_argument("--seed", type=checked("--seed"), default=0)
     p.add_argument(
         "--make-shapes",
-        type=int,
+        type=checked("--make-shapes"),
         metavar="N",
         default=None,
         help="first write N generated demo images (shapes on textures, 3 classes) into DATA",
@@ -46,17 +56,11 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise TrackerError(f"{args.out} exists and is not empty (pass --overwrite)")
     if args.make_shapes is not None:
-        if args.make_shapes < 2:
-            raise TrackerError("--make-shapes needs at least 2 images")
         if (args.data / "images").exists():
             raise TrackerError(f"{args.data}/images exists; --make-shapes writes a fresh data set")
         make_shapes_segmentation(args.data, args.make_shapes, seed=args.seed, size=args.size)
     elif not args.data.exists():
         raise TrackerError(f"data folder not found: {args.data} (use --make-shapes N for demo data)")
-    if args.size < 32:
-        raise TrackerError(f"--size must be at least 32, got {args.size}")
-    if not 0 < args.val_fraction < 1:
-        raise TrackerError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
     result = train_segmenter(
         args.data,
         args.out,

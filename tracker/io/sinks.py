@@ -36,6 +36,10 @@ __all__ = [
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".avi")
 
 
+class FrameSizeError(TrackerError, ValueError):
+    """A frame does not match the video's size (a user's folder of mixed image sizes, typically)."""
+
+
 # -- output path checks -------------------------------------------------------------------------
 
 
@@ -252,7 +256,10 @@ class VideoSink:
         if img.ndim == 2:
             img = np.repeat(img[:, :, None], 3, axis=2)
         if img.shape[:2] != (self.height, self.width) or img.shape[2] != 3:
-            raise ValueError(f"frame is {img.shape[1]}x{img.shape[0]}, the video is {self.width}x{self.height}")
+            raise FrameSizeError(
+                f"{self.path}: a frame is {img.shape[1]}x{img.shape[0]} but the video is {self.width}x{self.height} "
+                "(a video needs frames of one size: an image folder of mixed sizes?)"
+            )
         if img.dtype != np.uint8:
             img = np.clip(img, 0, 255).astype(np.uint8)
         if (self._pad_w, self._pad_h) != (self.width, self.height):

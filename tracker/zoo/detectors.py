@@ -44,7 +44,10 @@ def load_detector(
             return load_fcn_detector(spec, **opts)
 
         return load_saved_model(spec, **opts)
-    known = ", ".join(e.name for e in registry.entries("detector")) or "none"
-    raise TrackerError(
-        f"no detector {spec!r}: not a zoo name ({known}), tfhub: handle or SavedModel folder"
-    )
+    if spec.lower().endswith(".tflite") and os.path.isfile(spec):
+        known = ", ".join(e.name for e in registry.entries("detector"))
+        raise TrackerError(
+            f"{spec}: TFLite detectors need their own box decoding, which a .tflite file does not describe; "
+            f"use a zoo name ({known}), a tfhub: handle or a SavedModel folder with TF2 Detection API outputs"
+        )
+    raise registry.unknown_spec(spec, "detector", "a tfhub: handle or a SavedModel folder")

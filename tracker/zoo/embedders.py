@@ -89,9 +89,17 @@ def _from_saved_model(path: str, crop_size=None, input_scale: float = 1.0, hub: 
         keys = list(sig.structured_input_signature[1].keys())
         if len(keys) != 1:
             raise TrackerError(f"SavedModel {path}: serving_default must take one image input, takes {keys}")
+        spec = sig.structured_input_signature[1][keys[0]]
+        rank = spec.shape.rank
+        image_like = rank is None or (rank == 4 and spec.shape[-1] in (None, 3))
+        if not (spec.dtype.is_floating or spec.dtype == tf.uint8) or not image_like:
+            raise TrackerError(
+                f"SavedModel {path} is not an image embedder: serving_default takes {spec.dtype.name} "
+                f"{spec.shape.as_list() if rank is not None else 'of any shape'}, not an RGB batch (N, H, W, 3)"
+            )
 
-        def call(x, sig=sig, key=keys[0]):
-            return sig(**{key: x})
+        def call(x, sig=sig, key=keys[0], dtype=spec.dtype):
+            return sig(**{key: tf.cast(x, dtype)})
 
         found = _signature_crop(sig)
     elif callable(obj):
@@ -101,7 +109,25 @@ def _from_saved_model(path: str, crop_size=None, input_scale: float = 1.0, hub: 
     else:
         raise TrackerError(f"SavedModel {path} has neither a serving_default signature nor __call__")
     crop = tuple(crop_size) if crop_size else found or ((224, 224) if hub else DEFAULT_CROP)
-    return Embedder(call, crop_size=crop, input_scale=input_scale, name=("tfhub:" if hub else "") + str(path))
+
+    def checked_call(x):
+        out = call(x)
+        t = next(iter(out.values())) if isinstance(out, dict) else out
+        if not hasattr(t, "shape") or t.shape.rank not in (2, 4):
+            shape = t.shape.as_list() if hasattr(t, "shape") and t.shape.rank is not None else type(t).__name__
+            raise TrackerError(
+                f"SavedModel {path} is not an image embedder: it returns {shape}, "
+                "not (N, D) features or (N, h, w, D) maps"
+            )
+        return out
+
+    try:  # Embedder runs the model once on a blank crop: a wrong signature fails here, not mid-video
+        name = ("tfhub:" if hub else "") + str(path)
+        return Embedder(checked_call, crop_size=crop, input_scale=input_scale, name=name)
+    except TrackerError:
+        raise
+    except Exception as exc:  # TF raises many types when a signature does not fit
+        raise TrackerError(f"SavedModel {path} is not an image embedder: {_first_line(exc)}") from None
 
 
 def load_embedder(spec: str | os.PathLike | None = DEFAULT_EMBEDDER, **kwargs: Any) -> Any:
@@ -123,7 +149,4 @@ def load_embedder(spec: str | os.PathLike | None = DEFAULT_EMBEDDER, **kwargs: A
         return _from_trained(path)
     if path.is_dir() and (path / "saved_model.pb").is_file():
         return _from_saved_model(str(path), **kwargs)
-    known = ", ".join(e.name for e in registry.entries("embedder")) or "none"
-    raise TrackerError(
-        f"no embedder {spec!r}: not a zoo name ({known}), tfhub: handle, trained-embedder folder or SavedModel folder"
-    )
+    raise registry.unknown_spec(spec, "embedder", "a tfhub: handle, a trained-embedder folder or a SavedModel folder")

@@ -13,7 +13,6 @@ side's softmax times the stride is that side's distance from the cell centre.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -22,6 +21,7 @@ import numpy as np
 from ..detections import Detections
 from ..errors import TrackerError
 from .coco import COCO_CLASSES
+from .tflite import make_interpreter
 
 __all__ = ["NanoDetDetector", "build", "letterbox", "decode_tf", "INPUT_SIZE", "WEIGHTS_NAME"]
 
@@ -117,41 +117,7 @@ def _resolve_classes(classes: Iterable[str] | None) -> np.ndarray:
 def _interpreter(path: Path, threads: int | None):
     if not path.exists():
         raise TrackerError(f"NanoDet weights missing: {path} (rerun tools/convert_nanodet.py)")
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - TensorFlow's copy is the fallback
-        import tensorflow as tf
-
-        Interpreter = tf.lite.Interpreter
-    threads = threads or min(4, os.cpu_count() or 1)
-    with _quiet_stderr():
-        interp = Interpreter(model_path=str(path), num_threads=threads)
-        interp.allocate_tensors()
-    return interp
-
-
-class _quiet_stderr:
-    """Silence the C++ "Created TensorFlow Lite XNNPACK delegate" line, which would clutter the CLI.
-
-    Failures still surface as Python exceptions, which this does not hide.
-    """
-
-    def __enter__(self):
-        try:
-            sys.stderr.flush()
-            self._saved = os.dup(2)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            os.close(devnull)
-        except (OSError, ValueError):  # no real fd 2 (e.g. some notebooks): leave it alone
-            self._saved = None
-        return self
-
-    def __exit__(self, *exc):
-        if self._saved is not None:
-            os.dup2(self._saved, 2)
-            os.close(self._saved)
-        return False
+    return make_interpreter(path, threads or min(4, os.cpu_count() or 1))
 
 
 class NanoDetDetector:

@@ -13,8 +13,11 @@ shape ``(H, W, 3)``, as OpenCV delivers them; boxes are xyxy pixels):
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import TrackerError
@@ -120,6 +123,31 @@ def get(name: str, task: str | None = None) -> ZooEntry:
     known = ", ".join(e.name for e in entries(task)) or "none"
     kind = f"{task} " if task else ""
     raise TrackerError(f"unknown {kind}model {name!r} (known: {known})")
+
+
+def _looks_like_path(spec: str) -> bool:
+    return os.sep in spec or "/" in spec or spec.startswith(".") or spec.startswith("~") or bool(Path(spec).suffix)
+
+
+def unknown_spec(spec: str, task: str, accepted: str) -> TrackerError:
+    """The one-line error for a ``spec`` that ``load_<task>`` could not resolve.
+
+    ``accepted`` lists what the loader takes besides zoo names (e.g. "a tfhub: handle or a SavedModel
+    folder"). A missing path, an existing file of the wrong kind and a mistyped zoo name each get
+    their own message, since each is fixed differently.
+    """
+    names = [e.name for e in entries(task)]
+    known = ", ".join(names) or "none"
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return TrackerError(f"{task} {spec} is a file, not a zoo name ({known}), {accepted}")
+    if path.is_dir():
+        return TrackerError(f"{task} folder {spec} holds no model; expected {accepted}")
+    if _looks_like_path(spec):
+        return TrackerError(f"no {task} {spec!r}: no such file or folder")
+    close = difflib.get_close_matches(spec, names, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return TrackerError(f"no {task} {spec!r}: not a zoo name ({known}), {accepted}{hint}")
 
 
 def default(task: str) -> ZooEntry:

@@ -13,29 +13,11 @@ import cv2
 import numpy as np
 
 from ..errors import TrackerError
+from .tflite import make_interpreter
 
 __all__ = ["SelfieSegmenter", "selfie", "load_segmenter", "make_interpreter", "WEIGHTS"]
 
 WEIGHTS = Path(__file__).with_name("weights") / "selfie_segmentation.tflite"
-
-
-def make_interpreter(model_path: str | Path, num_threads: int | None = None):
-    """A TFLite interpreter from ``ai_edge_litert`` if installed, else TensorFlow's (deprecated) one."""
-    model_path = str(model_path)
-    if not Path(model_path).is_file():
-        raise TrackerError(f"TFLite model not found: {model_path}")
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # pragma: no cover - depends on the environment
-        import tensorflow as tf
-
-        Interpreter = tf.lite.Interpreter
-    try:
-        interpreter = Interpreter(model_path=model_path, num_threads=num_threads)
-    except (ValueError, RuntimeError) as exc:
-        raise TrackerError(f"cannot load TFLite model {model_path}: {exc}") from None
-    interpreter.allocate_tensors()
-    return interpreter
 
 
 class SelfieSegmenter:
