@@ -3,8 +3,6 @@ file that existed before the run is touched.
 
 Each case runs the CLI in-process (``tracker.cli.main``) in a fresh folder holding a clip, image folders,
 MOT sequences and earlier outputs of every kind (:func:`workspace`); the folder is hashed before and after.
-Cases fixed on other branches of issue 9 (transactional outputs, MOT reader, eval) are in ``OTHER_BRANCH``
-and marked xfail until those branches are merged.
 """
 
 from __future__ import annotations
@@ -200,17 +198,6 @@ ERRORS = [
     ("eval-repeated-id", "eval --gt {d}/gt.txt --pred {d}/pred_dup.txt", "pred_dup.txt"),
 ]
 
-OTHER_BRANCH = {
-    "out-no-suffix",
-    "out-gif",
-    "out-proc",
-    "same-path-twice",
-    "same-path-video",
-    "same-path-existing",
-    "det-frame-1e9",
-    "mot-no-seqinfo",
-    "eval-repeated-id",
-}
 
 # Not errors: these must succeed (exit 0, no traceback) and also leave earlier files alone.
 SUCCEEDS = [
@@ -222,19 +209,10 @@ SUCCEEDS = [
      "tracker: warning: --masks, --embedder ignored for a detections folder"),
     ("mot-folder-plain", "track {d}/SEQ --mot-out {d}/new.txt --max-age 3 --n-init 1 --quiet", ""),
 ]
-SUCCEEDS_OTHER_BRANCH = {"det-bom", "eval-mot15-gt"}
 
 # Run as `python -m tracker` in a fresh process: native libraries print at their first use, which an
 # in-process run cannot see once another test has loaded them.
 SUBPROCESS = {"corrupt-video", "embedder-text", "detector-tflite"}
-
-
-def _params(table, other):
-    return [
-        pytest.param(case, argv, text, id=case, marks=[pytest.mark.xfail(strict=False, reason="fixed on another branch")]
-                     if case in other else [])
-        for case, argv, text in table
-    ]
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -274,7 +252,7 @@ def models_if_needed(request):
     return request.getfixturevalue("models") if "{m}" in request.node.callspec.params["argv"] else None
 
 
-@pytest.mark.parametrize("case, argv, text", _params(ERRORS, OTHER_BRANCH))
+@pytest.mark.parametrize("case, argv, text", ERRORS)
 def test_error_is_one_line_and_harmless(case, argv, text, workspace, models_if_needed, capfd):
     before = _snapshot(workspace)
     code, _, err = _run(case, argv, workspace, models_if_needed, capfd)
@@ -286,7 +264,7 @@ def test_error_is_one_line_and_harmless(case, argv, text, workspace, models_if_n
     assert {k: after.get(k) for k in before} == before  # every earlier file is still there, byte for byte
 
 
-@pytest.mark.parametrize("case, argv, warning", _params(SUCCEEDS, SUCCEEDS_OTHER_BRANCH))
+@pytest.mark.parametrize("case, argv, warning", SUCCEEDS)
 def test_not_an_error(case, argv, warning, workspace, capfd):
     before = _snapshot(workspace)
     code, out, err = _run(case, argv, workspace, None, capfd)
@@ -300,7 +278,6 @@ def test_not_an_error(case, argv, warning, workspace, capfd):
 
 def test_table_is_big_enough():
     assert len(ERRORS) >= 40 and len({c for c, _, _ in ERRORS}) == len(ERRORS)
-    assert OTHER_BRANCH <= {c for c, _, _ in ERRORS}
 
 
 def _numeric_actions():
