@@ -63,6 +63,16 @@ def test_invalid_records_name_the_field(kwargs, field, expected):
     assert isinstance(err.value, TrackerError) and isinstance(err.value, ValueError)
 
 
+def test_valid_index_drops_non_finite_degenerate_and_absurd_boxes():
+    d = Detections(
+        [[0, 0, 10, 10], [np.nan, 0, 1, 1], [5, 5, 5, 9], [6, 6, 2, 9], [-50, -50, -10, -10], [0, 0, 2e6, 10], [0, 0, 1, 1]],
+        [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, np.nan],
+        0,
+    )  # fmt: skip
+    assert d.valid_index().tolist() == [0, 4]  # negative coordinates are fine (objects leaving the frame)
+    assert Detections.empty().valid_index().tolist() == []
+
+
 def test_empty_and_with_keep_embedding_dim():
     d = Detections.empty(embedding_dim=64)
     assert d.embedding.shape == (0, 64)

@@ -14,7 +14,9 @@ import numpy as np
 from .boxes import tlwh_to_xyxy
 from .errors import RecordError
 
-__all__ = ["Detections", "Tracks", "TrackState"]
+__all__ = ["Detections", "Tracks", "TrackState", "MAX_COORD"]
+
+MAX_COORD = 1e6  # pixels; see Detections.valid_index
 
 
 class TrackState:
@@ -177,9 +179,16 @@ class Detections:
         return replace(self, **changes)
 
     def valid_index(self) -> np.ndarray:
-        """Indices of rows with a finite score and a finite box of positive width and height."""
+        """Indices of rows with a finite score and a box of positive width and height within ``MAX_COORD``.
+
+        The tracker drops the other rows. ``MAX_COORD`` (1e6 px) is far beyond any frame (16K video is
+        15360 px wide, gigapixel panoramas about 27000): a coordinate past it is a corrupt value, not an
+        object, and a 1.7e308-wide box overflowed the aspect ratio and the Kalman covariance (which
+        grows with the height squared) to inf, found by tests/tracking/test_tracker_properties.py.
+        """
         b = self.xyxy
-        ok = np.isfinite(b).all(1) & np.isfinite(self.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(b) <= MAX_COORD).all(1) & np.isfinite(self.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
         return np.flatnonzero(ok)
 
     @staticmethod
