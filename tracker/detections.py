@@ -37,6 +37,8 @@ def _array(where: str, value: Any, dtype) -> np.ndarray:
 
 def _boxes(where: str, value: Any) -> np.ndarray:
     """``(N, 4)`` float64; an empty input of any 1-D form is ``(0, 4)``, one flat box ``(4,)`` is ``(1, 4)``."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim == 2 and value.shape[1] == 4:
+        return value  # the common case, checked first: records are built several times per frame
     a = _array(where, value, np.float64)
     if a.ndim == 1 and a.size in (0, 4):
         return a.reshape(-1, 4)
@@ -47,6 +49,8 @@ def _boxes(where: str, value: Any) -> np.ndarray:
 
 def _column(where: str, value: Any, n: int, dtype, fill) -> np.ndarray:
     """``(n,)`` values: None gives ``fill``, a scalar applies to every row, ``(n, 1)``/``(1, n)`` are flattened."""
+    if isinstance(value, np.ndarray) and value.dtype == dtype and value.shape == (n,):
+        return value
     if value is None:
         return np.full(n, fill, dtype=dtype)
     a = np.asarray(value)
@@ -68,7 +72,10 @@ def _embedding(where: str, value: Any, n: int) -> np.ndarray | None:
     """``(n, D)`` float32 with ``D >= 1``; ``(0, D)`` (any D, also a bare empty array) when there are no boxes."""
     if value is None:
         return None
-    a = _array(where, value, np.float32)
+    if isinstance(value, np.ndarray) and value.dtype == np.float32 and value.ndim == 2 and value.shape[0] == n:
+        a = value
+    else:
+        a = _array(where, value, np.float32)
     if n == 0 and a.ndim == 1 and a.size == 0:
         return a.reshape(0, 0)
     if a.ndim != 2 or a.shape[0] != n or (n and a.shape[1] == 0):
@@ -94,6 +101,8 @@ def _per_record(v: Any) -> bool:
 
 
 def _data(where: str, value: Any, n: int) -> dict:
+    if type(value) is dict and not value:
+        return value
     if not isinstance(value, dict):
         raise RecordError(f"{where}: expected a dict, got {type(value).__name__}")
     for k, v in value.items():
@@ -187,8 +196,7 @@ class Detections:
         grows with the height squared) to inf, found by tests/tracking/test_tracker_properties.py.
         """
         b = self.xyxy
-        with np.errstate(invalid="ignore"):
-            ok = (np.abs(b) <= MAX_COORD).all(1) & np.isfinite(self.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+        ok = (np.abs(b) <= MAX_COORD).all(1) & np.isfinite(self.score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
         return np.flatnonzero(ok)
 
     @staticmethod
