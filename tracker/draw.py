@@ -57,8 +57,22 @@ def _put_label(image: np.ndarray, text: str, x: int, y: int, color, font_scale: 
     cv2.putText(image, text, (x + 2, top + th + 2), _FONT, font_scale, fg, thick, cv2.LINE_AA)
 
 
+def _clip_points(image: np.ndarray, xy: np.ndarray, thick: int) -> np.ndarray:
+    """Integer pixel coordinates, NaN as 0, clipped to just outside the frame.
+
+    A line drawn ``thick + 1`` px outside the frame paints nothing visible, so clipping there draws
+    exactly the visible part of any box, while huge coordinates (a coasting prediction far away, a
+    1e30 box from a bad detection file) would overflow OpenCV's int32 points.
+    """
+    h, w = image.shape[:2]
+    m = thick + 1
+    xy = np.nan_to_num(np.asarray(xy, np.float64).reshape(-1, 2))
+    xy = np.clip(xy, [-m, -m], [w + m, h + m])
+    return np.round(xy).astype(np.int32)
+
+
 def _box(image, xyxy, color, thick) -> tuple[int, int]:
-    x1, y1, x2, y2 = (int(round(v)) for v in np.nan_to_num(np.asarray(xyxy, float)))
+    (x1, y1), (x2, y2) = _clip_points(image, xyxy, thick).tolist()
     cv2.rectangle(image, (x1, y1), (x2, y2), color, thick)
     return x1, y1
 
@@ -99,7 +113,7 @@ def draw_tracks(
     for tid, box, cid in zip(tracks.track_id, tracks.xyxy, tracks.class_id):
         color = color_for(int(tid))
         if trails and int(tid) in trails and len(trails[int(tid)]) > 1:
-            pts = np.asarray(trails[int(tid)], np.int32).reshape(-1, 1, 2)
+            pts = _clip_points(image, trails[int(tid)], thick).reshape(-1, 1, 2)
             cv2.polylines(image, [pts], False, color, thick, cv2.LINE_AA)
         x1, y1 = _box(image, box, color, thick + 1)
         _put_label(image, f"#{int(tid)} {_label_name(int(cid), class_names)}", x1, y1, color, fs, thick)

@@ -20,3 +20,10 @@ def require(module: str, hint: str):
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingDependency(f"{module} is not installed: {hint} ({exc})") from None
+
+
+class RecordError(TrackerError, ValueError):
+    """A ``Detections`` or ``Tracks`` field has the wrong shape, count or type; the message names the field.
+
+    Also a ``ValueError``, so code that caught the bare numpy errors these checks replace still works.
+    """

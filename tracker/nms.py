@@ -26,8 +26,12 @@ def nms_tf(boxes, scores, class_ids, iou_threshold, score_threshold, max_detecti
 
     boxes = tf.cast(boxes, tf.float32)
     # The offset must exceed any box extent so that boxes of different classes never overlap.
-    # The concat with 0 keeps reduce_max defined for an empty box set.
-    extent = tf.reduce_max(tf.concat([tf.reshape(tf.abs(boxes), [-1]), [0.0]], 0))
+    # The concat with 0 keeps reduce_max defined for an empty box set; non-finite coordinates are left
+    # out, else one NaN or inf box would make every offset NaN and switch suppression off for all.
+    # (A comparison, not tf.math.is_finite, so the graph stays in TFLite's builtin ops.)
+    flat = tf.abs(tf.reshape(boxes, [-1]))
+    flat = tf.where(flat <= tf.float32.max, flat, tf.zeros_like(flat))
+    extent = tf.reduce_max(tf.concat([flat, [0.0]], 0))
     offset = tf.cast(class_ids, tf.float32)[:, None] * (2.0 * extent + 1.0)
     keep, kept_scores = tf.image.non_max_suppression_with_scores(
         boxes + offset,
@@ -58,6 +62,12 @@ def soft_nms(
     if class_ids is None:
         class_ids = np.zeros(len(xyxy), np.int64)
     class_ids = np.asarray(class_ids).reshape(-1)
+    if not len(xyxy) == len(scores) == len(class_ids):
+        from .errors import RecordError
+
+        raise RecordError(
+            f"nms: {len(xyxy)} boxes, {len(scores)} scores and {len(class_ids)} class ids; expected one of each per box"
+        )
     if len(xyxy) == 0 or max_detections <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     keep, kept = nms_tf(

@@ -125,7 +125,8 @@ class Pipeline:
             person = np.asarray(det.class_id) == _person_id(self.class_names)
             masks = np.zeros((len(det), *image.shape[:2]), bool)
             if person.any():  # the segmenter only serves people; frames without any skip it
-                masks[person] = instance_masks(self.segmenter(image), det.xyxy[person])
+                prob = _person_prob(self.segmenter, self.segmenter(image), image.shape[:2])
+                masks[person] = instance_masks(prob, det.xyxy[person])
             det = det.with_(mask=masks)
         t3 = time.perf_counter()
         t["segment"] = t3 - t2
@@ -138,12 +139,23 @@ class Pipeline:
 
     def _embed(self, image: np.ndarray, det: Detections) -> np.ndarray:
         if self.appearance == "full" or self.frames % self.refresh_every == 0:
-            return self.embedder(image, det)
+            return self._embed_rows(image, det)
         need = self.tracker.appearance_needed(det)
         self.skipped_embeddings += int((~need).sum())
-        part = self.embedder(image, det[np.flatnonzero(need)])
-        emb = np.full((len(det), part.shape[1]), np.nan, np.float32)
+        part = self._embed_rows(image, det[np.flatnonzero(need)])
+        emb = np.full((len(det), part.shape[1]), np.nan, np.float32)  # NaN row: not computed this frame
         emb[need] = part
+        return emb
+
+    def _embed_rows(self, image: np.ndarray, det: Detections) -> np.ndarray:
+        """The embedder's ``(N, D)`` rows for ``det``, checked so a bad embedder fails here, by name."""
+        emb = np.asarray(self.embedder(image, det), np.float32)
+        if len(det) == 0 and emb.ndim != 2:  # some embedders return a bare [] for no boxes
+            emb = emb.reshape(0, int(getattr(self.embedder, "dim", 0) or 0))
+        if emb.ndim != 2 or emb.shape[0] != len(det):
+            raise TrackerError(
+                f"embedder {self.embedder!r} returned shape {emb.shape} for {len(det)} detections, expected ({len(det)}, D)"
+            )
         return emb
 
     def run(self, source, batch_size: int | None = None) -> Iterator[FrameResult]:
@@ -193,6 +205,21 @@ def _gpu_available() -> bool:
 
 def _person_id(class_names: Sequence[str]) -> int:
     return list(class_names).index("person") if "person" in class_names else 0
+
+
+def _person_prob(segmenter: Any, prob: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The ``(H, W)`` person probability from a segmenter's output.
+
+    Binary segmenters (the selfie one) give it directly; multi-class ones (``FcnSegmenter``) give
+    ``(H, W, C)``: their "person" channel if they have one, else everything but background (channel 0).
+    """
+    prob = np.asarray(prob, np.float32)
+    if prob.ndim == 3:
+        names = list(getattr(segmenter, "classes", []) or [])
+        prob = prob[..., names.index("person")] if "person" in names else 1.0 - prob[..., 0]
+    if prob.shape != tuple(size):
+        raise TrackerError(f"segmenter {segmenter!r} returned shape {prob.shape} for a {size[0]}x{size[1]} frame")
+    return prob
 
 
 def track(
