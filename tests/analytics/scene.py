@@ -67,7 +67,9 @@ def line_walkers() -> tuple[list[Walker], dict]:
     label = Walker("label-flicker", _path(130, up, first=50))
     label.classes = {f: 1 for f in label.points if f % 3 == 0}
     w.append(label)
-    truth = {"in": 5, "out": 3, "in_per_class": {0: 5}, "out_per_class": {0: 3}}
+    truth = {"in": 5, "out": 3, "in_per_class": {0: 5}, "out_per_class": {0: 3}, "by_walker": {
+        "up": (1, 0), "down": (0, 1), "up-then-back": (1, 1), "loiter-then-cross": (1, 0), "loiter-then-back": (0, 0),
+        "occluded": (1, 0), "flicker": (0, 1), "beyond-the-end": (0, 0), "label-flicker": (1, 0)}}  # fmt: skip
     return w, truth
 
 
@@ -109,3 +111,14 @@ def zone_walkers() -> tuple[list[Walker], np.ndarray, dict]:
         "dwell": {"occluded-inside": 2.0, "stays-then-vanishes": 3.2, "crosses": 2.0},
     }
     return walkers, zone, truth
+
+
+def walker_of_tracks(walkers: list[Walker], frames: list[Tracks]) -> dict[int, str]:
+    """Which walker each track follows: the one whose box is nearest at the track's first frame."""
+    out: dict[int, str] = {}
+    for f, tracks in enumerate(frames):
+        for tid, box in zip(tracks.track_id.tolist(), tracks.xyxy):
+            if tid not in out:
+                near = [(np.abs(w.box(f) - box).sum(), w.name) for w in walkers if w.box(f) is not None]
+                out[tid] = min(near)[1]
+    return out

@@ -79,6 +79,8 @@ class Analytics:
         self.votes = np.zeros((self.capacity, 1), np.int64)
         self._line_bank = LineBank(self.lines, self.capacity) if self.lines else None
         self._zone_bank = ZoneBank(self.zones, self.capacity) if self.zones else None
+        for j, z in enumerate(self.zones):  # a zone reports the occupancy of the engine feeding it
+            z._bank, z._col = self._zone_bank, j
         self._banks = [b for b in (self._line_bank, self._zone_bank) if b is not None]
         self._kinds = sorted({x.anchor for x in self.lines + self.zones})
         self._recent: deque[tuple[int, float]] = deque(maxlen=self.forget_after + 2)
@@ -122,7 +124,10 @@ class Analytics:
             cls = detections.class_id[det_index]
         if len(rows):
             self._vote(rows, cls)
-        anchors = {k: anchor_points(xyxy, k) for k in self._kinds}
+        if self._kinds == ["bottom_center"]:  # the default: a cheaper path for the per-frame cost
+            anchors = {"bottom_center": np.stack([(xyxy[:, 0] + xyxy[:, 2]) * 0.5, xyxy[:, 3]], 1)}
+        else:
+            anchors = {k: anchor_points(xyxy, k) for k in self._kinds}
         if self._line_bank is not None:
             events += self._line_bank.update(self, frame, time, rows, anchors)
         if self._zone_bank is not None:
@@ -156,11 +161,10 @@ class Analytics:
 
     # -- rows ------------------------------------------------------------------------------------------
     def _vote(self, rows: np.ndarray, cls: np.ndarray) -> None:
-        cls = np.asarray(cls, np.int64)
-        if cls.min() < 0:
-            raise ValueError("class ids must be >= 0 for the class vote")
         top = int(cls.max())
         if top >= self.votes.shape[1]:
+            if cls.min() < 0:
+                raise ValueError("class ids must be >= 0 for the class vote")
             grown = np.zeros((self.capacity, top + 1), np.int64)
             grown[:, : self.votes.shape[1]] = self.votes
             self.votes = grown

@@ -69,8 +69,14 @@ class Zone:
         self.exits_per_class: Counter[int] = Counter()
         self.inside_since: dict[int, float] = {}
         self.dwell: list[tuple[int, float]] = []
-        self.occupancy = 0
+        self._bank: ZoneBank | None = None
+        self._col = 0
         self._engine: Analytics | None = None
+
+    @property
+    def occupancy(self) -> int:
+        """Confirmed tracks inside and reported (matched or coasting) on the last frame fed."""
+        return 0 if self._bank is None else int(self._bank.occupancy[self._col])
 
     def __repr__(self) -> str:
         return f"Zone({len(self.points)} points, name={self.name!r}, occupancy={self.occupancy}, entries={self.entries}, exits={self.exits})"
@@ -139,6 +145,7 @@ class ZoneBank:
         self.min_frames = np.array([z.min_frames for z in self.zones])
         self.occupancy = np.zeros(len(self.zones), np.int64)
         self.inside_rows: set[int] = set()
+        self._inside_array = np.zeros(0, np.int64)
         self.allocate(capacity)
 
     _FIELDS = {"state": (bool, False), "run": (np.int32, 0), "run_t": (np.float64, 0.0), "entry_t": (np.float64, 0.0),
@@ -152,6 +159,7 @@ class ZoneBank:
         for name, (_, fill) in self._FIELDS.items():
             getattr(self, name)[rows] = fill
         self.inside_rows.difference_update(int(r) for r in rows)
+        self._inside_array = np.zeros(0, np.int64)
 
     def remap(self, old_rows: np.ndarray, new_rows: np.ndarray, capacity: int) -> None:
         old = {name: getattr(self, name) for name in self._FIELDS}
@@ -160,6 +168,7 @@ class ZoneBank:
             getattr(self, name)[new_rows] = arr[old_rows]
         moved = dict(zip(old_rows.tolist(), new_rows.tolist()))
         self.inside_rows = {moved[r] for r in self.inside_rows if r in moved}
+        self._inside_array = np.zeros(0, np.int64)
 
     def inside(self, anchors: dict[str, np.ndarray]) -> np.ndarray:
         """``(M, Z)`` bool: each anchor inside each zone (crossing-number test over all edges)."""
@@ -177,8 +186,12 @@ class ZoneBank:
         """Exits of tracks inside a zone that have not been reported for more than ``lost_after`` frames."""
         if not self.inside_rows:
             return []
-        rows = np.fromiter(self.inside_rows, np.int64, len(self.inside_rows))
-        lost = rows[frame - engine.last_seen[rows] > lost_after]
+        if len(self._inside_array) != len(self.inside_rows):
+            self._inside_array = np.fromiter(self.inside_rows, np.int64, len(self.inside_rows))
+        rows = self._inside_array
+        lost = rows[engine.last_seen[rows] < frame - lost_after]
+        if not len(lost):
+            return []
         events: list[Event] = []
         for row in lost.tolist():
             for j in np.flatnonzero(self.state[row]).tolist():
@@ -208,9 +221,7 @@ class ZoneBank:
                         events.append(self._enter(engine, frame, time, row, j, float(rt[i, j])))
                     else:
                         events.append(self._exit(engine, frame, time, row, j))
-        self.occupancy = self.state[present].sum(0) if len(present) else np.zeros(len(self.zones), np.int64)
-        for z, n in zip(self.zones, self.occupancy.tolist()):
-            z.occupancy = n
+        self.occupancy = self.state[present].sum(0)
         return events
 
     def _enter(self, engine: "Analytics", frame: int, time: float, row: int, j: int, since: float) -> Event:
@@ -218,6 +229,7 @@ class ZoneBank:
         self.state[row, j] = True
         self.entry_t[row, j] = since
         self.inside_rows.add(row)
+        self._inside_array = np.zeros(0, np.int64)
         cid, tid = engine.class_of(row), engine.track_id_of(row)
         zone.entries += 1
         zone.entries_per_class[cid] += 1
@@ -229,6 +241,7 @@ class ZoneBank:
         self.state[row, j] = False
         if not self.state[row].any():
             self.inside_rows.discard(row)
+            self._inside_array = np.zeros(0, np.int64)
         left = engine.time_after(int(self.last_in[row, j]), time)
         dwell = max(0.0, left - float(self.entry_t[row, j]))
         cid, tid = engine.class_of(row), engine.track_id_of(row)
