@@ -57,9 +57,10 @@ class LineCounter:
             crossing counts. 2 rejects a one-frame jump across the line (a detection briefly taken
             by the wrong track) at the cost of reporting each crossing one frame later.
         margin: half-width in pixels of the band along the line in which an observation counts for
-            neither side (hysteresis). 4 px is above the frame-to-frame jitter of the bottom centre
-            of the tracker's (Kalman-filtered) boxes on the sample videos
-            (``benchmarks/analytics_people_walking.py`` prints it).
+            neither side (hysteresis). 6 px is above the wobble of the tracker's (Kalman-filtered)
+            anchors on people-walking.mp4 (99th percentile 3.9 px for the bottom centre, 2.7 px for
+            the centre, about a smooth path; ``benchmarks/analytics_people_walking.py`` prints it) and above the +-5 px swing of the
+            filtered box of an object that stops dead on a line (``tests/analytics/scene.py``).
         once_per_direction: count each track at most once per direction (a person who walks in,
             out and in again is one ``in`` and one ``out``); False counts every crossing.
 
