@@ -1,0 +1,12 @@
+"""Annotators that keep state across frames (heatmaps, traces) and analytics overlays.
+
+Each draws in place on a BGR uint8 frame and returns it, like :mod:`tracker.draw`.
+"""
+
+from __future__ import annotations
+
+from .analytics import draw_analytics, draw_lines, draw_zones
+from .heatmap import HeatMap
+from .traces import Traces
+
+__all__ = ["HeatMap", "Traces", "draw_analytics", "draw_lines", "draw_zones"]
