@@ -32,6 +32,12 @@ def add_tracking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", action="store_true", help="show a window (needs a display and the GUI OpenCV wheel)")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_adaptation_options(p)
+
+
+def add_adaptation_options(p: argparse.ArgumentParser) -> None:
+    """Camera-motion compensation and a tuned settings file (``track`` and ``live``)."""
+    p.add_argument("--cmc", action="store_true", help="camera-motion compensation (moving cameras; needs frames)")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -98,6 +104,8 @@ def run(args) -> int:
 
     src = args.source
     if is_sequence_dir(src) and Path(src, "det", "det.txt").is_file() and args.detector is None:
+        if args.cmc:  # the motion is measured on the images, which a detection file does not have
+            raise TrackerError("--cmc needs frames: pass --detector to run a detector on the sequence images")
         return _run_detection_file(args)
     return _run_video(args, live=args.live)
 
@@ -152,6 +160,7 @@ def _run_video(args, live: bool) -> int:
             conf=args.conf,
             masks=args.masks,
             appearance=args.appearance,
+            cmc=args.cmc,
             **_tracker_options(args),
         )
         names = pipeline.class_names
