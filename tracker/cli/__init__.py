@@ -18,6 +18,7 @@ COMMANDS = (
     "track",
     "live",
     "eval",
+    "tune",
     "detect",
     "models",
     "segment",

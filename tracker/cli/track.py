@@ -9,6 +9,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 from ..errors import TrackerError
+from ..tracking.refine import METHODS
 
 
 def add_tracking_options(p: argparse.ArgumentParser) -> None:
@@ -38,6 +39,10 @@ def add_tracking_options(p: argparse.ArgumentParser) -> None:
 def add_adaptation_options(p: argparse.ArgumentParser) -> None:
     """Camera-motion compensation and a tuned settings file (``track`` and ``live``)."""
     p.add_argument("--cmc", action="store_true", help="camera-motion compensation (moving cameras; needs frames)")
+    p.add_argument(
+        "--config", default=None,
+        help="tracker settings file (JSON, as written by `tracker tune`); --max-age/--n-init override it",
+    )
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -50,12 +55,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("source", help="video file, camera index, URL, image folder or MOT sequence folder")
     p.add_argument("--live", action="store_true", help="live mode: newest frame only, stale frames dropped")
     add_tracking_options(p)
+    p.add_argument(
+        "--refine", choices=METHODS, default=None,
+        help="files only: fill short gaps in each track (linear) and smooth it (gsi, StrongSORT) before "
+        "writing --mot-out, which is then written at the end (default: none)",
+    )
     p.set_defaults(func=run)
     return p
 
 
 def _tracker_options(args) -> dict:
     opts = {}
+    if getattr(args, "config", None):
+        from ..tune import load_config
+
+        opts.update(load_config(args.config))
     if args.max_age is not None:
         opts["max_age"] = args.max_age
     if args.n_init is not None:
@@ -103,11 +117,33 @@ def run(args) -> int:
     from ..io.mot import is_sequence_dir
 
     src = args.source
+    _check_adaptation(args)
     if is_sequence_dir(src) and Path(src, "det", "det.txt").is_file() and args.detector is None:
         if args.cmc:  # the motion is measured on the images, which a detection file does not have
             raise TrackerError("--cmc needs frames: pass --detector to run a detector on the sequence images")
         return _run_detection_file(args)
     return _run_video(args, live=args.live)
+
+
+def _check_adaptation(args) -> None:
+    """Mistakes in --config and --refine, before any output file is opened."""
+    from ..io.sources import STREAM_SCHEMES
+
+    _tracker_options(args)
+    if args.refine not in (None, "none"):
+        if not args.mot_out:
+            raise TrackerError("--refine rewrites the MOT results: pass --mot-out FILE")
+        src = str(args.source).strip()
+        if args.live or src.isdigit() or src.lower().startswith(STREAM_SCHEMES):
+            raise TrackerError("--refine needs the whole sequence first: not for cameras, streams or --live")
+
+
+def _refine_mot(args, sinks) -> None:
+    """With --refine, the MOT sink buffers every frame and writes refined rows when closed."""
+    if getattr(args, "refine", None) not in (None, "none") and "mot" in sinks:
+        from ..tracking.refine import RefinedMotSink
+
+        sinks["mot"] = RefinedMotSink(sinks["mot"], args.refine)
 
 
 def _run_detection_file(args) -> int:
@@ -120,6 +156,7 @@ def _run_detection_file(args) -> int:
     info = seq.info
     _check_outputs(args, [args.source, Path(args.source, "det", "det.txt")])
     sinks = _open_outputs(args, ["person"], info.frame_rate, None)
+    _refine_mot(args, sinks)
     n = 0
     seen = set()
     t0 = time.perf_counter()
@@ -165,6 +202,7 @@ def _run_video(args, live: bool) -> int:
         )
         names = pipeline.class_names
         sinks = _open_outputs(args, names, source.fps, (source.width, source.height))
+        _refine_mot(args, sinks)
         interrupted = _loop(args, source, pipeline, sinks, names, live)
     finally:
         source.close()
