@@ -26,7 +26,7 @@ from tracker.tracking.tracker import Tracker, TrackerConfig
 from tracker.tune import find_sequences, load_config
 
 SETS = ("data/real/mot15-dev", "data/real/kitti-car-dev", "data/real/kitti-ped-dev", "data/mot17")
-VARIANTS = [("none", 0), ("linear", 5), ("linear", 10), ("linear", 20), ("gsi", 20)]
+VARIANTS = [("none", 0), ("linear", 5), ("linear", 10), ("linear", 20), ("gsi", 0), ("gsi", 20)]
 
 
 def track_rows(seq, options) -> Rows:
@@ -74,7 +74,7 @@ def main() -> None:
                 pred.mkdir()
                 t0 = time.perf_counter()
                 for seq_name, rows in results.items():
-                    write(refine(rows, method, max_gap=max(gap, 1)), pred / f"{seq_name}.txt")
+                    write(refine(rows, method, max_gap=gap), pred / f"{seq_name}.txt")
                 secs = time.perf_counter() - t0
                 c = evaluate_mot(gt, pred)[-1]
                 table[folder.name][name] = (c.HOTA, c.IDF1, c.MOTA, secs)

@@ -59,9 +59,10 @@ def _noisy_track(seed, n=60, gap=(20, 26)):
     return Rows(f, np.full(len(f), 5), noisy, np.full(len(f), 0.8)), truth
 
 
-def test_gsi_equals_strongsort_with_scikit_learn():
+@pytest.mark.parametrize("n", [60, 400])  # 400 rows: a short length scale, so the banded solve is used
+def test_gsi_equals_strongsort_with_scikit_learn(n):
     sklearn_gp = pytest.importorskip("sklearn.gaussian_process")
-    r, _ = _noisy_track(0)
+    r, _ = _noisy_track(0, n=n)
     out = smooth_gsi(r, tau=10, max_gap=20)
     # StrongSORT's GaussianSmooth on the linearly filled track: one GPR per coordinate.
     lin = interpolate_linear(r, 20)
@@ -127,3 +128,54 @@ def test_refined_sink_buffers_then_writes_frame_by_frame():
         (2, [1], [[2, 0, 4, 2]]),
         (3, [1], [[4, 0, 6, 2]]),
     ]
+
+
+def _sequence_with_a_gap(root):
+    seq = root / "SEQ-01"
+    (seq / "det").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=SEQ-01\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=480\n")
+    # One object moving 4 px a frame, missed by the detector in frames 9-15 (longer than any coasting).
+    rows_ = [f"{f},-1,{10 + 4 * f},50,40,100,0.9,-1,-1,-1\n" for f in range(1, 21) if not 9 <= f <= 15]
+    (seq / "det" / "det.txt").write_text("".join(rows_))
+    return seq
+
+
+@pytest.mark.parametrize("method, frames", [("none", 8 + 5), ("linear", 20), ("gsi", 20)])
+def test_cli_refine_fills_the_gap_in_the_mot_file(tmp_path, method, frames):
+    from tracker.cli import main
+    from tracker.io.mot import read_rows
+
+    seq = _sequence_with_a_gap(tmp_path)
+    out = tmp_path / "out.txt"
+    args = ["track", str(seq), "--mot-out", str(out), "--quiet", "--refine", method]
+    assert main(args + ["--config", str(_config(tmp_path))]) == 0
+    r = read_rows(out)
+    assert sorted(r[:, 0].astype(int).tolist()) == sorted(set(r[:, 0].astype(int).tolist()))  # one row a frame
+    assert len(r) == frames and len(set(r[:, 1])) == 1
+    if method != "none":
+        mid = r[r[:, 0] == 12][0]
+        assert mid[2] == pytest.approx(10 + 4 * 12, abs=3)  # on the line (the boxes are Kalman-filtered)
+
+
+def _config(tmp_path):
+    # Survive the 7-frame miss without coasting in the output: frames 1-8 and 16-20 are reported unrefined.
+    from tracker.tune import save_config
+
+    path = tmp_path / "c.json"
+    save_config(path, {"max_age": 30, "output_coasting": 0})
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [([], "--refine rewrites the MOT results"), (["--mot-out", "X", "--live"], "not for cameras, streams or --live")],
+)
+def test_cli_refine_mistakes(tmp_path, capsys, extra, message):
+    from tracker.cli import main
+
+    seq = _sequence_with_a_gap(tmp_path)
+    extra = [str(tmp_path / "o.txt") if e == "X" else e for e in extra]
+    assert main(["track", str(seq), "--refine", "gsi", "--quiet", *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "o.txt").exists()

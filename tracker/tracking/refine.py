@@ -92,15 +92,40 @@ def smooth_gsi(rows: Rows, tau: float = TAU, max_gap: int = MAX_GAP) -> Rows:
         return r
     bounds = np.flatnonzero(np.diff(r.track_id)) + 1
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(r.frame)]):
-        t = r.frame[lo:hi].astype(np.float64)
-        ls = gsi_length_scale(hi - lo, tau)
-        K = np.exp(-0.5 * np.square((t[:, None] - t[None, :]) / ls))
-        try:
-            factor = linalg.cho_factor(K + 1e-10 * np.eye(len(t)), lower=True, check_finite=False)
-            xyxy[lo:hi] = K @ linalg.cho_solve(factor, r.xyxy[lo:hi], check_finite=False)
-        except linalg.LinAlgError:  # pragma: no cover - K + alpha I is positive definite in exact arithmetic
-            pass
+        xyxy[lo:hi] = _gp_mean(r.frame[lo:hi].astype(np.float64), r.xyxy[lo:hi], gsi_length_scale(hi - lo, tau))
     return Rows(r.frame, r.track_id, xyxy, r.score)
+
+
+#: scikit-learn's default GP noise (``alpha``), which StrongSORT's GSI keeps.
+_NOISE = 1e-10
+#: Kernel entries below this are zero in double precision next to the unit diagonal.
+_NEGLIGIBLE = 1e-17
+
+
+def _gp_mean(t: np.ndarray, y: np.ndarray, ls: float) -> np.ndarray:
+    """Posterior mean at the training frames, ``K (K + noise I)^-1 y`` with an RBF kernel.
+
+    Computed as ``y - noise * (K + noise I)^-1 y`` (the same in exact arithmetic) so only one solve is
+    needed. Frames at least ``band`` rows apart are farther than ``8.9 ls`` frames apart, where the
+    kernel is below 1e-17, so long tracks (short length scales) use a banded Cholesky solve: O(n band^2)
+    instead of O(n^3). MOT17-04's 1050-frame tracks took 0.4 s each dense, a few ms banded.
+    """
+    n = len(t)
+    band = int(np.ceil(ls * np.sqrt(2.0 * np.log(1.0 / _NEGLIGIBLE))))
+    try:
+        if band < n - 1:
+            ab = np.zeros((band + 1, n))
+            ab[0] = 1.0 + _NOISE
+            for k in range(1, band + 1):
+                ab[k, : n - k] = np.exp(-0.5 * np.square((t[k:] - t[:-k]) / ls))
+            alpha = linalg.solveh_banded(ab, y, lower=True, check_finite=False)
+        else:
+            K = np.exp(-0.5 * np.square((t[:, None] - t[None, :]) / ls))
+            K[np.diag_indices(n)] += _NOISE
+            alpha = linalg.cho_solve(linalg.cho_factor(K, lower=True, check_finite=False), y, check_finite=False)
+    except linalg.LinAlgError:  # pragma: no cover - K + noise I is positive definite in exact arithmetic
+        return y
+    return y - _NOISE * alpha
 
 
 def refine(rows: Rows, method: str, max_gap: int = MAX_GAP, tau: float = TAU) -> Rows:
