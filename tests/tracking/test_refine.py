@@ -140,19 +140,28 @@ def _sequence_with_a_gap(root):
     return seq
 
 
-@pytest.mark.parametrize("method, frames", [("none", 8 + 5), ("linear", 20), ("gsi", 20)])
-def test_cli_refine_fills_the_gap_in_the_mot_file(tmp_path, method, frames):
+@pytest.mark.parametrize(
+    "method, gap, frames",
+    [
+        ("none", [], 8 + 5),
+        ("linear", [], 20),
+        ("gsi", [], 20),
+        ("linear", ["--refine-gap", "6"], 8 + 5),  # the gap is 7 frames
+        ("gsi", ["--refine-gap", "7"], 20),
+    ],
+)
+def test_cli_refine_fills_the_gap_in_the_mot_file(tmp_path, method, gap, frames):
     from tracker.cli import main
     from tracker.io.mot import read_rows
 
     seq = _sequence_with_a_gap(tmp_path)
     out = tmp_path / "out.txt"
-    args = ["track", str(seq), "--mot-out", str(out), "--quiet", "--refine", method]
+    args = ["track", str(seq), "--mot-out", str(out), "--quiet", "--refine", method, *gap]
     assert main(args + ["--config", str(_config(tmp_path))]) == 0
     r = read_rows(out)
     assert sorted(r[:, 0].astype(int).tolist()) == sorted(set(r[:, 0].astype(int).tolist()))  # one row a frame
     assert len(r) == frames and len(set(r[:, 1])) == 1
-    if method != "none":
+    if frames == 20:
         mid = r[r[:, 0] == 12][0]
         assert mid[2] == pytest.approx(10 + 4 * 12, abs=3)  # on the line (the boxes are Kalman-filtered)
 
@@ -168,7 +177,11 @@ def _config(tmp_path):
 
 @pytest.mark.parametrize(
     "extra, message",
-    [([], "--refine rewrites the MOT results"), (["--mot-out", "X", "--live"], "not for cameras, streams or --live")],
+    [
+        ([], "--refine rewrites the MOT results"),
+        (["--mot-out", "X", "--live"], "not for cameras, streams or --live"),
+        (["--mot-out", "X", "--refine-gap", "-1"], "--refine-gap must be 0 or more"),
+    ],
 )
 def test_cli_refine_mistakes(tmp_path, capsys, extra, message):
     from tracker.cli import main

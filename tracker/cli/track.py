@@ -9,7 +9,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 from ..errors import TrackerError
-from ..tracking.refine import METHODS
+from ..tracking.refine import MAX_GAP, METHODS
 
 
 def add_tracking_options(p: argparse.ArgumentParser) -> None:
@@ -59,6 +59,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--refine", choices=METHODS, default=None,
         help="files only: fill short gaps in each track (linear) and smooth it (gsi, StrongSORT) before "
         "writing --mot-out, which is then written at the end (default: none)",
+    )
+    p.add_argument(
+        "--refine-gap", type=int, default=MAX_GAP, metavar="N",
+        help=f"--refine fills gaps of at most N missing frames; 0 only smooths (gsi) (default {MAX_GAP})",
     )
     p.set_defaults(func=run)
     return p
@@ -133,6 +137,8 @@ def _check_adaptation(args) -> None:
     if args.refine not in (None, "none"):
         if not args.mot_out:
             raise TrackerError("--refine rewrites the MOT results: pass --mot-out FILE")
+        if args.refine_gap < 0:
+            raise TrackerError(f"--refine-gap must be 0 or more, got {args.refine_gap}")
         src = str(args.source).strip()
         if args.live or src.isdigit() or src.lower().startswith(STREAM_SCHEMES):
             raise TrackerError("--refine needs the whole sequence first: not for cameras, streams or --live")
@@ -143,7 +149,7 @@ def _refine_mot(args, sinks) -> None:
     if getattr(args, "refine", None) not in (None, "none") and "mot" in sinks:
         from ..tracking.refine import RefinedMotSink
 
-        sinks["mot"] = RefinedMotSink(sinks["mot"], args.refine)
+        sinks["mot"] = RefinedMotSink(sinks["mot"], args.refine, max_gap=args.refine_gap)
 
 
 def _run_detection_file(args) -> int:
