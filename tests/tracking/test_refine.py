@@ -104,8 +104,8 @@ class _ListSink:
     def write(self, frame, tracks):
         self.frames.append((frame, list(tracks.track_id), np.asarray(tracks.xyxy).tolist()))
 
-    def close(self):
-        self.closed = True
+    def close(self, commit=True):
+        self.closed = "committed" if commit else "dropped"
 
 
 class _T:
@@ -122,7 +122,7 @@ def test_refined_sink_buffers_then_writes_frame_by_frame():
     assert inner.frames == []  # nothing until the end
     sink.close()
     sink.close()
-    assert inner.closed
+    assert inner.closed == "committed"
     assert inner.frames == [
         (1, [1, 2], [[0, 0, 2, 2], [50, 50, 60, 60]]),
         (2, [1], [[2, 0, 4, 2]]),
@@ -192,3 +192,11 @@ def test_cli_refine_mistakes(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "o.txt").exists()
+
+
+def test_refined_sink_passes_a_discard_on_without_writing():
+    inner = _ListSink()
+    sink = RefinedMotSink(inner, "gsi")
+    sink.write(1, _T([1], [[0, 0, 2, 2]]))
+    sink.close(commit=False)
+    assert inner.frames == [] and inner.closed == "dropped"

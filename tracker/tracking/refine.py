@@ -186,11 +186,15 @@ class RefinedMotSink:
             return Rows.empty()
         return Rows(*(np.concatenate(col) for col in zip(*self._parts)))
 
-    def close(self) -> None:
-        """Refine, write frame by frame to the wrapped sink, close it (idempotent)."""
+    def close(self, commit: bool = True) -> None:
+        """Refine, write frame by frame to the wrapped sink, close it (idempotent). ``commit=False`` is
+        passed on to sinks that write a temporary file and move it into place: nothing is written."""
         if self._closed:
             return
         self._closed = True
+        if not commit:
+            self.sink.close(commit=False)
+            return
         try:
             r = refine(self.rows(), self.method, self.max_gap, self.tau)
             order = np.lexsort((r.track_id, r.frame))
