@@ -24,7 +24,7 @@ from .tracking.tracker import Tracker, TrackerConfig
 
 __all__ = ["FrameResult", "Pipeline", "track", "track_detections"]
 
-STAGES = ("decode", "detect", "embed", "segment", "track")
+STAGES = ("decode", "detect", "cmc", "embed", "segment", "track")
 
 
 @dataclass
@@ -65,6 +65,9 @@ class Pipeline:
         conf: detector score threshold.
         masks: attach instance masks (person segmenter) to detections and tracks.
         segmenter: segmenter spec or object used when ``masks`` is true.
+        cmc: camera-motion compensation (:mod:`tracker.tracking.cmc`): ``True`` for the default
+            :class:`~tracker.tracking.cmc.CameraMotion`, or such an object. Off by default: it only pays
+            where the camera moves, and costs a few ms per frame.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Pipeline:
         segmenter: Any = "selfie",
         appearance: str = "full",
         refresh_every: int = 5,
+        cmc: Any = False,
         **tracker_options: Any,
     ):
         if appearance not in ("fast", "full"):
@@ -105,6 +109,11 @@ class Pipeline:
         self.totals = {s: 0.0 for s in STAGES}
         self.frames = 0
         self.skipped_embeddings = 0
+        if cmc is True:
+            from .tracking.cmc import CameraMotion
+
+            cmc = CameraMotion()
+        self.cmc = cmc or None
 
     def process(
         self, image: np.ndarray, frame_index: int = 0, timestamp: float = 0.0, detections: Detections | None = None
@@ -115,6 +124,10 @@ class Pipeline:
         det = self.detector(image) if detections is None else detections
         t1 = time.perf_counter()
         t["detect"] = t1 - t0
+        if self.cmc is not None:  # before embedding: the fast path's overlap test uses the moved tracks
+            self.tracker.apply_camera_motion(self.cmc(image, det.xyxy))
+            now = time.perf_counter()
+            t["cmc"], t1 = now - t1, now
         if self.embedder is not None:
             det = det.with_(embedding=self._embed(image, det))
         t2 = time.perf_counter()

@@ -24,6 +24,7 @@ COMMANDS = (
     "track",
     "live",
     "eval",
+    "tune",
     "detect",
     "models",
     "segment",

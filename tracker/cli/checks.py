@@ -65,6 +65,10 @@ RANGES: dict[str, Range] = {
     "--max-age": Range(0, kind=int),  # 0: a track dies on its first miss
     "--n-init": COUNT,
     "--max-frames": COUNT,  # 0 used to mean "all": leave the option out for that
+    "--refine-gap": Range(0, kind=int),  # 0: smooth only, fill no gap
+    # tuning
+    "--trials": COUNT,
+    "--timeout": Range(0, open_low=True),
     # segmentation
     "--threshold": FRACTION,  # 0 or 1 would make every pixel one class
     "--opacity": UNIT,

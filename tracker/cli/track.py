@@ -9,6 +9,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 from ..errors import TrackerError
+from ..tracking.refine import MAX_GAP, METHODS
 from .checks import checked
 
 
@@ -43,6 +44,16 @@ def add_tracking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", action="store_true", help="show a window (needs a display and the GUI OpenCV wheel)")
     p.add_argument("--max-frames", type=checked("--max-frames"), default=None, help="stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_adaptation_options(p)
+
+
+def add_adaptation_options(p: argparse.ArgumentParser) -> None:
+    """Camera-motion compensation and a tuned settings file (``track`` and ``live``)."""
+    p.add_argument("--cmc", action="store_true", help="camera-motion compensation (moving cameras; needs frames)")
+    p.add_argument(
+        "--config", default=None,
+        help="tracker settings file (JSON, as written by `tracker tune`); --max-age/--n-init override it",
+    )
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -55,6 +66,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("source", help="video file, camera index, URL, image folder or MOT sequence folder")
     p.add_argument("--live", action="store_true", help="live mode: newest frame only, stale frames dropped")
     add_tracking_options(p)
+    p.add_argument(
+        "--refine", choices=METHODS, default=None,
+        help="files only: fill short gaps in each track (linear) and smooth it (gsi, StrongSORT) before "
+        "writing --mot-out, which is then written at the end (default: none)",
+    )
+    p.add_argument(
+        "--refine-gap", type=checked("--refine-gap"), default=MAX_GAP, metavar="N",
+        help=f"--refine fills gaps of at most N missing frames; 0 only smooths (gsi) (default {MAX_GAP})",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -75,6 +95,10 @@ def _ignored_options(args) -> list[str]:
 
 def _tracker_options(args) -> dict:
     opts = {}
+    if getattr(args, "config", None):
+        from ..tune import load_config
+
+        opts.update(load_config(args.config))
     if args.max_age is not None:
         opts["max_age"] = args.max_age
     if args.n_init is not None:
@@ -149,7 +173,10 @@ def run(args) -> int:
     from ..io.mot import is_sequence_dir
 
     src = args.source
+    _check_adaptation(args)
     if is_sequence_dir(src) and Path(src, "det", "det.txt").is_file() and args.detector is None:
+        if args.cmc:  # the motion is measured on the images, which a detection file does not have
+            raise TrackerError("--cmc needs frames: pass --detector to run a detector on the sequence images")
         ignored = _ignored_options(args)
         if ignored:
             from . import warn
@@ -160,6 +187,27 @@ def run(args) -> int:
             )
         return _run_detection_file(args)
     return _run_video(args, live=args.live)
+
+
+def _check_adaptation(args) -> None:
+    """Mistakes in --config and --refine, before any output file is opened."""
+    from ..io.sources import STREAM_SCHEMES
+
+    _tracker_options(args)
+    if args.refine not in (None, "none"):
+        if not args.mot_out:
+            raise TrackerError("--refine rewrites the MOT results: pass --mot-out FILE")
+        src = str(args.source).strip()
+        if args.live or src.isdigit() or src.lower().startswith(STREAM_SCHEMES):
+            raise TrackerError("--refine needs the whole sequence first: not for cameras, streams or --live")
+
+
+def _refine_mot(args, sinks) -> None:
+    """With --refine, the MOT sink buffers every frame and writes refined rows when closed."""
+    if getattr(args, "refine", None) not in (None, "none") and "mot" in sinks:
+        from ..tracking.refine import RefinedMotSink
+
+        sinks["mot"] = RefinedMotSink(sinks["mot"], args.refine, max_gap=args.refine_gap)
 
 
 def _run_detection_file(args) -> int:
@@ -185,6 +233,7 @@ def _track_detection_file(args, stops) -> int:
     interrupted = completed = False
     try:
         sinks = _open_outputs(args, outputs, ["person"], info.frame_rate, None)
+        _refine_mot(args, sinks)
         try:
             for result in track_detections(seq, **_tracker_options(args)):
                 busy += result.timings["track"]
@@ -242,10 +291,12 @@ def _track_video(args, live: bool, stops) -> int:
                 conf=args.conf,
                 masks=args.masks,
                 appearance=args.appearance,
+                cmc=args.cmc,
                 **_tracker_options(args),
             )
             names = pipeline.class_names
             sinks = _open_outputs(args, outputs, names, source.fps, (source.width, source.height))
+            _refine_mot(args, sinks)
             t_start = time.perf_counter()
             interrupted = _loop(args, source, pipeline, sinks, names, live, stops, done)
             wall = time.perf_counter() - t_start

@@ -34,6 +34,8 @@ class KalmanFilter:
     """
 
     ndim = 4
+    #: state coordinates that scale with the image (camera-motion compensation): h of (cx, cy, a, h)
+    size_dims = (3,)
 
     def __init__(self, std_weight_position: float = 1.0 / 20, std_weight_velocity: float = 1.0 / 160, dt: float = 1.0):
         ref = _FilterpyKF(dim_x=8, dim_z=4)

@@ -119,6 +119,15 @@ class Tracker:
         """Forget all tracks (ids keep counting, so they are never reused)."""
         self.tracks = TrackTable(self.config.gallery_budget)
 
+    def apply_camera_motion(self, warp: np.ndarray) -> None:
+        """Move every track by the camera's motion since the last frame (a 2x3 affine from previous-frame
+        to current-frame pixels, see :mod:`tracker.tracking.cmc`); call it before :meth:`update`."""
+        from .cmc import warp_state
+
+        T = self.tracks
+        if len(T):
+            T.mean, T.cov = warp_state(T.mean, T.cov, warp, getattr(self.kf, "size_dims", (3,)))
+
     # ------------------------------------------------------------------------------------------------
     def _associate(self, det: Detections) -> np.ndarray:
         cfg, T = self.config, self.tracks
