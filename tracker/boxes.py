@@ -6,6 +6,7 @@ floats, not clipped). Other layouts exist only inside this module and at file-fo
 
 - ``tlwh``: ``[x, y, w, h]``, top-left corner plus size (MOTChallenge files).
 - ``xyah``: ``[cx, cy, w / h, h]``, centre, aspect ratio and height (the Kalman filter's state).
+- ``cxcywh``: ``[cx, cy, w, h]``, centre and size (the filter's other state, BoT-SORT's).
 - ``yxyx_norm``: ``[y1, x1, y2, x2]`` divided by the image size (TensorFlow detection API, tf.image ops).
 """
 
@@ -18,6 +19,8 @@ __all__ = [
     "tlwh_to_xyxy",
     "xyxy_to_xyah",
     "xyah_to_xyxy",
+    "xyxy_to_cxcywh",
+    "cxcywh_to_xyxy",
     "xyxy_to_yxyx_norm",
     "yxyx_norm_to_xyxy",
     "iou_matrix",
@@ -50,6 +53,17 @@ def xyxy_to_xyah(xyxy: np.ndarray) -> np.ndarray:
     out[:, 2] = wh[:, 0] / np.maximum(wh[:, 1], 1e-6)
     out[:, 3] = wh[:, 1]
     return out
+
+
+def xyxy_to_cxcywh(xyxy: np.ndarray) -> np.ndarray:
+    """Centre, width and height: the Kalman state of BoT-SORT (``tracking/kalman_filter.py``)."""
+    b = _as2d(xyxy)
+    return np.concatenate([(b[:, :2] + b[:, 2:]) / 2, b[:, 2:] - b[:, :2]], axis=1)
+
+
+def cxcywh_to_xyxy(cxcywh: np.ndarray) -> np.ndarray:
+    b = _as2d(cxcywh)
+    return np.concatenate([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], axis=1)
 
 
 def xyah_to_xyxy(xyah: np.ndarray) -> np.ndarray:
