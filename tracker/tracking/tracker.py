@@ -58,8 +58,9 @@ class TrackerConfig:
         output_filtered_boxes: report the Kalman-corrected box rather than the raw detection box
             (detections jitter from frame to frame; the filter averages that out).
         std_weight_position, std_weight_velocity: Kalman noise as fractions of box height.
-        frame_rate: frames per second of the source. ``max_age`` is counted in frames at 30 fps and
-            scales with it (a 10 fps source keeps lost tracks a third as many frames, the same time).
+        frame_rate: frames per second of the source. ``max_age`` and ``output_coasting`` are counted in
+            frames at 30 fps and scale with it (a 10 fps source keeps lost tracks a third as many frames,
+            the same time): a prediction goes as wrong in 3 frames at 10 fps as in 9 at 30.
         kalman_state: ``"xyah"`` (DeepSORT) or ``"xywh"`` (BoT-SORT: width and height filtered apart).
         nsa: NSA Kalman: measurement noise times ``(1 - score)^2`` (confident boxes pull harder).
         oru: OC-SORT's observation-centric re-update: when a lost track is matched again, re-run the
@@ -127,6 +128,7 @@ class Tracker:
         else:
             self._to_z, self._to_xyxy = xyxy_to_xyah, xyah_to_xyxy
         self.max_age = max(1, int(round(cfg.max_age * cfg.frame_rate / 30.0)))
+        self.output_coasting = int(round(cfg.output_coasting * cfg.frame_rate / 30.0))
         self.tracks = self._new_table()
         self.frame_count = 0
         self._last_match = np.zeros(0, np.int64)  # per row: this frame's detection index, -1 if none
@@ -326,7 +328,7 @@ class Tracker:
         confirmed = T.state == TrackState.CONFIRMED
         # A long-coasting prediction can shrink to nothing (height velocity); never report those.
         sane = (T.mean[:, 3] > 1.0) & (T.mean[:, 2] > 0.0)
-        coast = (T.time_since_update <= cfg.output_coasting) & sane
+        coast = (T.time_since_update <= self.output_coasting) & sane
         if cfg.coast_min_hits > 0:
             coast &= T.hits >= cfg.coast_min_hits
         show = confirmed & ((self._last_match >= 0) | coast)
