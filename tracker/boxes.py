@@ -58,12 +58,20 @@ def xyxy_to_xyah(xyxy: np.ndarray) -> np.ndarray:
 def xyxy_to_cxcywh(xyxy: np.ndarray) -> np.ndarray:
     """Centre, width and height: the Kalman state of BoT-SORT (``tracking/kalman_filter.py``)."""
     b = _as2d(xyxy)
-    return np.concatenate([(b[:, :2] + b[:, 2:]) / 2, b[:, 2:] - b[:, :2]], axis=1)
+    out = np.empty_like(b)
+    np.subtract(b[:, 2:], b[:, :2], out=out[:, 2:])
+    np.add(b[:, :2], b[:, 2:], out=out[:, :2])
+    out[:, :2] *= 0.5
+    return out
 
 
 def cxcywh_to_xyxy(cxcywh: np.ndarray) -> np.ndarray:
     b = _as2d(cxcywh)
-    return np.concatenate([b[:, :2] - b[:, 2:] / 2, b[:, :2] + b[:, 2:] / 2], axis=1)
+    out = np.empty_like(b)
+    half = b[:, 2:] * 0.5
+    np.subtract(b[:, :2], half, out=out[:, :2])
+    np.add(b[:, :2], half, out=out[:, 2:])
+    return out
 
 
 def xyah_to_xyxy(xyah: np.ndarray) -> np.ndarray:

@@ -75,7 +75,7 @@ def test_nsa_update_uses_scaled_measurement_noise():
 # -- OC-SORT ORU -------------------------------------------------------------------------------------
 def test_oru_re_update_equals_replaying_the_virtual_path():
     box = lambda x: [x, 0.0, x + 40.0, 80.0]  # noqa: E731
-    t = Tracker(kalman_state="xywh", oru=True, n_init=1, max_age=30, output_coasting=0)
+    t = Tracker(kalman_state="xywh", oru=True, nsa=False, n_init=1, max_age=30, output_coasting=0)
     for x in (0.0, 2.0, 4.0):
         t.update(dets([box(x)]))
     obs_mean, obs_cov = t.tracks.obs_mean.copy(), t.tracks.obs_cov.copy()
@@ -97,7 +97,7 @@ def test_oru_re_update_equals_replaying_the_virtual_path():
 
 def test_without_oru_a_rematch_is_one_plain_update():
     box = lambda x: [x, 0.0, x + 40.0, 80.0]  # noqa: E731
-    t = Tracker(kalman_state="xywh", oru=False, n_init=1, output_coasting=0)
+    t = Tracker(kalman_state="xywh", oru=False, nsa=False, n_init=1, output_coasting=0)
     for x in (0.0, 2.0, 4.0):
         t.update(dets([box(x)]))
     for _ in range(3):
