@@ -466,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default=DEFAULT_SETS, help=f"comma list from: {DEFAULT_SETS}")
     ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared/data)")
+    ap.add_argument("--data", type=Path, help="one other folder of sequences instead of --sets (e.g. make_detections.py output)")
     ap.add_argument("--trackers", default=DEFAULT_TRACKERS, help=f"comma list from: {DEFAULT_TRACKERS}")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per tracker and sequence (best is kept)")
     ap.add_argument("--out", type=Path, help="keep <out>/<set>/<tracker>/<sequence>.txt here (default: a temp folder)")
@@ -482,7 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     bad = [n for n in names if n not in TRACKERS]
     if bad or args.repeat < 1:
         ap.error(f"unknown tracker(s) {bad}; choose from {DEFAULT_TRACKERS}" if bad else "--repeat must be >= 1")
-    sets = set_dirs(args.sets, args.shared)
+    if args.data:
+        if not args.data.is_dir():
+            ap.error(f"{args.data}: data folder not found")
+        sets = {args.data.resolve().name: args.data}
+    else:
+        sets = set_dirs(args.sets, args.shared)
     for env in sorted({TRACKERS[n][0] for n in names} - {None}):
         if not args.no_setup:
             setup_env(env)
