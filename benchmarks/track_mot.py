@@ -1,8 +1,14 @@
-"""Our tracker side by side with peer trackers on the same MOT17 detections: accuracy and speed.
+"""Our tracker side by side with peer trackers on every dev detection set: accuracy and speed.
 
-Every tracker reads the same ``det/det.txt`` boxes (parsed once by ``tracker.io.mot``), writes
-MOTChallenge results that are scored by the same TrackEval wrapper (``tracker.evaluate``), and is
-timed the same way: only the tracker's per-frame update call is inside the clock. Inputs in each
+Sets (``--sets``, all by default): ``mot15-dev``, ``kitti-car-dev``, ``kitti-ped-dev`` (real detections,
+real ground truth, ``../shared/data/real``) and ``mot17`` (real ground truth, simulated detections,
+``../shared/data/mot17``). Every tracker reads the same ``det/det.txt`` boxes (parsed once by
+``tracker.io.mot``); peers get the detections their design expects (ByteTrack-style trackers score >= 0.1,
+SORT and norfair >= 0.5, ours all of them: it has its own score tiers). Results are written as
+MOTChallenge files and scored by TrackEval (MotChallenge2DBox, BENCHMARK MOT17, preprocessing on),
+one table per set, then a summary: our HOTA margin over the best peer on each set, the minimum margin,
+and our tracker-only speed over the fastest peer's. Everything is also written to ``--json`` (read by
+``benchmarks/track_sweep.py``). Each tracker is timed the same way: only the tracker's per-frame update call is inside the clock. Inputs in each
 tracker's own type (``Detections``, ``sv.Detections``, ``norfair.Detection``) are built before the
 clock starts, and reading its output back to rows happens after it stops.
 
@@ -17,8 +23,8 @@ noise of a shared CPU. ``speed vs ours`` divides frames/s measured in this same 
 
 Run (``make bench`` does the same from a fresh clone)::
 
-    .venv/bin/python benchmarks/track_mot.py [--data ../shared/data/mot17] [--repeat 3]
-        [--trackers ours,sv-bytetrack,trackers-sort,trackers-bytetrack,trackers-botsort,norfair]
+    .venv/bin/python benchmarks/track_mot.py [--sets mot15-dev,kitti-car-dev,kitti-ped-dev,mot17]
+        [--repeat 3] [--trackers ours,sv-bytetrack,trackers-sort,trackers-bytetrack,trackers-botsort,norfair]
 """
 
 from __future__ import annotations
@@ -64,6 +70,27 @@ TRACKERS: dict[str, tuple[str | None, str]] = {
 }
 DEFAULT_TRACKERS = ",".join(TRACKERS)
 
+# Lowest detection score each tracker is fed (shared/README's protocol): ByteTrack-style trackers have
+# their own low-score stage, SORT-style ones treat every box alike, so they get the confident ones only.
+MIN_SCORE: dict[str, float] = {
+    "ours": 0.0,
+    "sv-bytetrack": 0.1,
+    "trackers-sort": 0.5,
+    "trackers-bytetrack": 0.1,
+    "trackers-botsort": 0.1,
+    "norfair": 0.5,
+}
+
+SHARED = ROOT.parent / "shared" / "data"
+# name -> folder of MOTChallenge sequences under ../shared/data
+SETS: dict[str, str] = {
+    "mot15-dev": "real/mot15-dev",
+    "kitti-car-dev": "real/kitti-car-dev",
+    "kitti-ped-dev": "real/kitti-ped-dev",
+    "mot17": "mot17",
+}
+DEFAULT_SETS = ",".join(SETS)
+
 # Norfair has no default for these (it tracks points, not boxes); the IoU distance with 0.7 is what
 # its own bounding-box demos use. Everything else is left at each library's defaults.
 NORFAIR_DISTANCE_THRESHOLD = 0.7
@@ -104,7 +131,7 @@ class _Ours(_Adapter):
         return [self.D(b, s, np.zeros(len(s), np.int64)) for b, s in zip(xyxy, score)]
 
     def make(self, fps):
-        return self.T()
+        return self.T(frame_rate=fps)
 
     def step(self, trk, det):
         return trk.update(det)
@@ -235,6 +262,8 @@ def worker(name: str) -> int:
     for line in sys.stdin:
         job = json.loads(line)
         xyxy, score, fps = _load_inputs(Path(job["npz"]))
+        keep = [s >= MIN_SCORE[name] for s in score]
+        xyxy, score = [b[k] for b, k in zip(xyxy, keep)], [s[k] for s, k in zip(score, keep)]
         dets = ad.inputs(xyxy, score)
         trk = ad.make(fps)
         perf = time.perf_counter
@@ -324,7 +353,7 @@ def prepare_inputs(data: Path, tmp: Path) -> list[tuple[str, Path, int]]:
             xyxy.append(np.asarray(det.xyxy, np.float64).reshape(-1, 4))
             score.append(np.asarray(det.score, np.float64))
             offsets.append(offsets[-1] + len(det))
-        npz = tmp / "inputs" / f"{d.name}.npz"
+        npz = tmp / "inputs" / data.name / f"{d.name}.npz"
         npz.parent.mkdir(parents=True, exist_ok=True)
         np.savez(npz, xyxy=np.concatenate(xyxy), score=np.concatenate(score), offsets=np.asarray(offsets),
                  fps=seq.info.frame_rate)
@@ -346,12 +375,103 @@ def write_mot(npz: Path, txt: Path) -> None:
             write_rows(fh, int(f), ids[m], xyxy[m], sc[m])
 
 
+SCORE_KEYS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW", "FP", "FN")
+
+
+def trackeval_scores(data: Path, pred: Path) -> dict[str, float]:
+    """TrackEval's MotChallenge2DBox (BENCHMARK MOT17, preprocessing on) over every sequence of ``data``
+    with ``pred/<sequence>.txt``: the COMBINED figures, HOTA/DetA/AssA/MOTA/IDF1 in percent.
+
+    Called directly rather than through ``tracker.evaluate`` because the tables also need FP and FN.
+    """
+    import contextlib
+    import io
+
+    import trackeval
+
+    from tracker.io.mot import is_sequence_dir, read_seqinfo
+
+    seqs = {d.name: read_seqinfo(d).length for d in sorted(data.iterdir()) if is_sequence_dir(d)}
+    with tempfile.TemporaryDirectory(prefix="track-eval-") as tmp:
+        gt_root, tr_root = Path(tmp, "gt"), Path(tmp, "trackers", "t", "data")
+        tr_root.mkdir(parents=True)
+        for name in seqs:
+            (gt_root / name / "gt").mkdir(parents=True)
+            os.symlink((data / name / "gt" / "gt.txt").resolve(), gt_root / name / "gt" / "gt.txt")
+            os.symlink((pred / f"{name}.txt").resolve(), tr_root / f"{name}.txt")
+        quiet = {"PRINT_CONFIG": False}
+        ev = trackeval.Evaluator({
+            "USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False, "TIME_PROGRESS": False,
+            "DISPLAY_LESS_PROGRESS": True, "OUTPUT_SUMMARY": False, "OUTPUT_EMPTY_CLASSES": False,
+            "OUTPUT_DETAILED": False, "PLOT_CURVES": False, "LOG_ON_ERROR": None, "BREAK_ON_ERROR": True,
+            "RETURN_ON_ERROR": False,
+        })
+        ds = trackeval.datasets.MotChallenge2DBox({
+            "GT_FOLDER": str(gt_root), "TRACKERS_FOLDER": str(tr_root.parent.parent), "TRACKERS_TO_EVAL": ["t"],
+            "SKIP_SPLIT_FOL": True, "SEQ_INFO": seqs, "BENCHMARK": "MOT17", "DO_PREPROC": True, "PRINT_CONFIG": False,
+        })
+        metrics = [trackeval.metrics.HOTA(quiet), trackeval.metrics.CLEAR(quiet), trackeval.metrics.Identity(quiet)]
+        with contextlib.redirect_stdout(io.StringIO()):
+            res, _ = ev.evaluate([ds], metrics)
+    r = res["MotChallenge2DBox"]["t"]["COMBINED_SEQ"]["pedestrian"]
+    return {
+        "HOTA": 100 * float(r["HOTA"]["HOTA"].mean()),
+        "DetA": 100 * float(r["HOTA"]["DetA"].mean()),
+        "AssA": 100 * float(r["HOTA"]["AssA"].mean()),
+        "MOTA": 100 * float(r["CLEAR"]["MOTA"]),
+        "IDF1": 100 * float(r["Identity"]["IDF1"]),
+        "IDSW": int(r["CLEAR"]["IDSW"]),
+        "FP": int(r["CLEAR"]["CLR_FP"]),
+        "FN": int(r["CLEAR"]["CLR_FN"]),
+    }
+
+
+def set_dirs(names: str, shared: Path) -> dict[str, Path]:
+    """``--sets`` names to folders; exits with the list of known names on a typo."""
+    out = {}
+    for n in (x.strip() for x in names.split(",") if x.strip()):
+        if n not in SETS:
+            raise SystemExit(f"unknown set {n!r}; choose from {DEFAULT_SETS}")
+        out[n] = shared / SETS[n]
+        if not out[n].is_dir():
+            raise SystemExit(f"{out[n]}: set {n} not found (see ../shared/README.md)")
+    return out
+
+
+def print_set_table(name: str, data: Path, n_seq: int, n_frames: int, rows: list[dict]) -> None:
+    print(f"### {name} ({n_seq} sequences, {n_frames} frames; {data})")
+    print()
+    head = (f"| {'tracker':<36} | {'HOTA':>5} | {'MOTA':>6} | {'IDF1':>5} | {'IDSW':>5} | {'FP':>6} | {'FN':>6} "
+            f"| {'frames/s':>8} |")
+    print(head)
+    print("|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|")
+    for r in sorted(rows, key=lambda r: -r["HOTA"]):
+        print(f"| {r['label']:<36} | {r['HOTA']:>5.1f} | {r['MOTA']:>6.1f} | {r['IDF1']:>5.1f} | {r['IDSW']:>5d} "
+              f"| {r['FP']:>6d} | {r['FN']:>6d} | {r['fps']:>8.0f} |")
+    print()
+
+
+def margins(results: dict[str, dict[str, dict]]) -> dict[str, tuple[float, str, float]]:
+    """Per set: ``(our HOTA - best peer's, best peer, its HOTA)``."""
+    out = {}
+    for s, per in results.items():
+        peers = {n: r["HOTA"] for n, r in per.items() if n != "ours"}
+        if "ours" in per and peers:
+            best = max(peers, key=peers.get)
+            out[s] = (per["ours"]["HOTA"] - peers[best], best, peers[best])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "mot17")
+    ap.add_argument("--sets", default=DEFAULT_SETS, help=f"comma list from: {DEFAULT_SETS}")
+    ap.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared/data)")
+    ap.add_argument("--data", type=Path, help="one other folder of sequences instead of --sets (e.g. make_detections.py output)")
     ap.add_argument("--trackers", default=DEFAULT_TRACKERS, help=f"comma list from: {DEFAULT_TRACKERS}")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per tracker and sequence (best is kept)")
-    ap.add_argument("--out", type=Path, help="keep <out>/<tracker>/<sequence>.txt here (default: a temp folder)")
+    ap.add_argument("--out", type=Path, help="keep <out>/<set>/<tracker>/<sequence>.txt here (default: a temp folder)")
+    ap.add_argument("--json", type=Path, default=ROOT / "out" / "track_mot.json",
+                    help="write every figure here (read by track_sweep.py; default out/track_mot.json)")
     ap.add_argument("--no-setup", action="store_true", help="do not create missing peer environments")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -359,14 +479,16 @@ def main(argv: list[str] | None = None) -> int:
         return worker(args.worker)
 
     sys.path.insert(0, str(ROOT))
-    from tracker.evaluate import evaluate_mot
-
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
     bad = [n for n in names if n not in TRACKERS]
     if bad or args.repeat < 1:
         ap.error(f"unknown tracker(s) {bad}; choose from {DEFAULT_TRACKERS}" if bad else "--repeat must be >= 1")
-    if not args.data.is_dir():
-        ap.error(f"{args.data}: data folder not found (MOT17 sequence folders expected)")
+    if args.data:
+        if not args.data.is_dir():
+            ap.error(f"{args.data}: data folder not found")
+        sets = {args.data.resolve().name: args.data}
+    else:
+        sets = set_dirs(args.sets, args.shared)
     for env in sorted({TRACKERS[n][0] for n in names} - {None}):
         if not args.no_setup:
             setup_env(env)
@@ -375,22 +497,26 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="track-mot-"))
     out = args.out or tmp / "results"
+    results: dict[str, dict[str, dict]] = {}
+    seconds: dict[str, float] = dict.fromkeys(names, 0.0)
+    frames_all = 0
     try:
-        seqs = prepare_inputs(args.data.resolve(), tmp)
+        jobs = [(s, seq, npz, n) for s, d in sets.items() for seq, npz, n in prepare_inputs(d.resolve(), tmp)]
+        frames_all = sum(n for *_, n in jobs)
         workers = [Worker(n) for n in names]
-        best = {(w.name, s): float("inf") for w in workers for s, _, _ in seqs}
+        best = {(w.name, s, seq): float("inf") for w in workers for s, seq, _, _ in jobs}
         t_start = time.time()
         for r in range(args.repeat):
             spent = dict.fromkeys(names, 0.0)
-            for k, (seq, npz, _) in enumerate(seqs):
+            for k, (s, seq, npz, _) in enumerate(jobs):
                 # Turn the order each job so no tracker always runs first (cold caches) or last.
-                shift = (r * len(seqs) + k) % len(workers)
+                shift = (r * len(jobs) + k) % len(workers)
                 for w in workers[shift:] + workers[:shift]:
-                    save = tmp / "raw" / w.name / f"{seq}.npz" if r == 0 else None
+                    save = tmp / "raw" / s / w.name / f"{seq}.npz" if r == 0 else None
                     if save:
                         save.parent.mkdir(parents=True, exist_ok=True)
                     res = w.run(npz, save)
-                    best[w.name, seq] = min(best[w.name, seq], res["seconds"])
+                    best[w.name, s, seq] = min(best[w.name, s, seq], res["seconds"])
                     spent[w.name] += res["seconds"]
             per = ", ".join(f"{n} {t:.1f}" for n, t in spent.items())
             print(f"[timing] round {r + 1}/{args.repeat} ({time.time() - t_start:.0f} s wall); update seconds: {per}",
@@ -398,33 +524,48 @@ def main(argv: list[str] | None = None) -> int:
         for w in workers:
             w.close()
 
-        total_frames = sum(n for _, _, n in seqs)
-        rows = []
-        for w in workers:
-            d = out / w.name
-            d.mkdir(parents=True, exist_ok=True)
-            for seq, _, _ in seqs:
-                write_mot(tmp / "raw" / w.name / f"{seq}.npz", d / f"{seq}.txt")
-            comb = evaluate_mot(args.data.resolve(), d)[-1]
-            fps = total_frames / sum(best[w.name, s] for s, _, _ in seqs)
-            rows.append((w, comb, fps))
+        for s, d in sets.items():
+            sjobs = [j for j in jobs if j[0] == s]
+            n_frames = sum(n for *_, n in sjobs)
+            results[s] = {}
+            for w in workers:
+                pred = out / s / w.name
+                pred.mkdir(parents=True, exist_ok=True)
+                for _, seq, _, _ in sjobs:
+                    write_mot(tmp / "raw" / s / w.name / f"{seq}.npz", pred / f"{seq}.txt")
+                sec = sum(best[w.name, s, seq] for _, seq, _, _ in sjobs)
+                seconds[w.name] += sec
+                results[s][w.name] = {"label": w.label, **trackeval_scores(d.resolve(), pred), "fps": n_frames / sec}
+            print_set_table(s, d.resolve(), len(sjobs), n_frames, list(results[s].values()))
     finally:
         if args.out is None:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    ours_fps = next((fps for w, _, fps in rows if w.name == "ours"), None)
-    print(f"MOT17 ({len(seqs)} sequences, {total_frames} frames) from {args.data.resolve()}; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs; frames/s = tracker update calls only, best of {args.repeat} per sequence")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; frames/s = tracker update calls only, "
+          f"best of {args.repeat} per sequence; {time.strftime('%Y-%m-%d')}")
     print()
-    head = f"| {'tracker':<36} | {'HOTA':>5} | {'MOTA':>5} | {'IDF1':>5} | {'IDSW':>5} | {'frames/s':>8} | {'speed vs ours':>13} |"
-    print(head)
-    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
-    for w, s, fps in rows:
-        ratio = f"{fps / ours_fps:.2f}x" if ours_fps else "-"
-        print(f"| {w.label:<36} | {s.HOTA:>5.1f} | {s.MOTA:>5.1f} | {s.IDF1:>5.1f} | {s.IDSW:>5d} | {fps:>8.0f} | {ratio:>13} |")
+    mg = margins(results)
+    if mg:
+        print("| set | ours HOTA | best peer | its HOTA | margin |")
+        print("|---|---|---|---|---|")
+        for s, (m, peer, h) in mg.items():
+            print(f"| {s} | {results[s]['ours']['HOTA']:.1f} | {TRACKERS[peer][1]} | {h:.1f} | {m:+.1f} |")
+        worst = min(mg, key=lambda s: mg[s][0])
+        print(f"\nminimum HOTA margin over the best peer: {mg[worst][0]:+.1f} ({worst})")
+    speed = {n: frames_all / t for n, t in seconds.items() if t > 0}
+    peers = {n: v for n, v in speed.items() if n != "ours"}
+    if "ours" in speed and peers:
+        fastest = max(peers, key=peers.get)
+        print(f"tracker-only speed over all sets: ours {speed['ours']:.0f} frames/s, fastest peer {TRACKERS[fastest][1]} "
+              f"{peers[fastest]:.0f} frames/s: {speed['ours'] / peers[fastest]:.2f}x")
     print()
-    for w, _, _ in rows:
+    for w in workers:
         print(f"{w.name}: " + ", ".join(f"{k} {v}" for k, v in w.info.items()))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "results": results, "speed": speed,
+                                         "versions": {w.name: w.info for w in workers}}, indent=1))
+        print(f"figures: {args.json}")
     if args.out:
         print(f"results: {out}")
     return 0

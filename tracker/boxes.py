@@ -6,6 +6,7 @@ floats, not clipped). Other layouts exist only inside this module and at file-fo
 
 - ``tlwh``: ``[x, y, w, h]``, top-left corner plus size (MOTChallenge files).
 - ``xyah``: ``[cx, cy, w / h, h]``, centre, aspect ratio and height (the Kalman filter's state).
+- ``cxcywh``: ``[cx, cy, w, h]``, centre and size (the filter's other state, BoT-SORT's).
 - ``yxyx_norm``: ``[y1, x1, y2, x2]`` divided by the image size (TensorFlow detection API, tf.image ops).
 """
 
@@ -18,6 +19,8 @@ __all__ = [
     "tlwh_to_xyxy",
     "xyxy_to_xyah",
     "xyah_to_xyxy",
+    "xyxy_to_cxcywh",
+    "cxcywh_to_xyxy",
     "xyxy_to_yxyx_norm",
     "yxyx_norm_to_xyxy",
     "iou_matrix",
@@ -49,6 +52,25 @@ def xyxy_to_xyah(xyxy: np.ndarray) -> np.ndarray:
     # Guard the aspect ratio: a zero-height box would otherwise poison the filter with inf.
     out[:, 2] = wh[:, 0] / np.maximum(wh[:, 1], 1e-6)
     out[:, 3] = wh[:, 1]
+    return out
+
+
+def xyxy_to_cxcywh(xyxy: np.ndarray) -> np.ndarray:
+    """Centre, width and height: the Kalman state of BoT-SORT (``tracking/kalman_filter.py``)."""
+    b = _as2d(xyxy)
+    out = np.empty_like(b)
+    np.subtract(b[:, 2:], b[:, :2], out=out[:, 2:])
+    np.add(b[:, :2], b[:, 2:], out=out[:, :2])
+    out[:, :2] *= 0.5
+    return out
+
+
+def cxcywh_to_xyxy(cxcywh: np.ndarray) -> np.ndarray:
+    b = _as2d(cxcywh)
+    out = np.empty_like(b)
+    half = b[:, 2:] * 0.5
+    np.subtract(b[:, :2], half, out=out[:, :2])
+    np.add(b[:, :2], half, out=out[:, 2:])
     return out
 
 

@@ -49,7 +49,7 @@ def test_ids_are_never_reused_and_deleted_tracks_are_not_kept():
 
 
 def test_detection_of_another_class_never_extends_a_track():
-    t = Tracker(n_init=1)
+    t = Tracker(n_init=1, coast_min_hits=0)
     a = t.update(dets([box(100, 100)], cls=0))
     b = t.update(dets([box(101, 100)], cls=2))
     assert a.class_id.tolist() == [0]
@@ -147,7 +147,7 @@ def test_missing_embeddings_fall_back_to_motion():
 
 
 def test_coasting_tracks_are_reported_at_their_prediction_for_a_few_frames():
-    t = Tracker(n_init=1, output_coasting=2, max_age=10)
+    t = Tracker(n_init=1, output_coasting=2, max_age=10, coast_min_hits=0)
     for f in range(5):
         t.update(dets([box(100 + 4 * f, 100)]))
     reported = [t.update(dets([])) for _ in range(4)]
