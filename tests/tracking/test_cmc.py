@@ -96,6 +96,14 @@ def test_tracker_apply_camera_motion_moves_the_tracks():
     Tracker().apply_camera_motion(IDENTITY)  # no tracks: nothing to do
 
 
+@pytest.mark.parametrize("state", ["xyah", "xywh"])
+def test_zoom_scales_the_box_in_either_kalman_state(state):
+    t = Tracker(n_init=1, kalman_state=state)
+    t.update(Detections(np.array([[10.0, 20.0, 30.0, 60.0]]), [0.9], [0]))
+    t.apply_camera_motion(np.array([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]))  # the camera zooms in 2x
+    np.testing.assert_allclose(t.active_tracks().xyxy, [[20.0, 40.0, 60.0, 120.0]])
+
+
 # -- a clip panned across a real photo, with moving cut-outs ---------------------------------------------
 FRAME_W, FRAME_H, OBJ, SHAKE = 256, 192, 28, 12
 

@@ -39,8 +39,9 @@ class KalmanFilter:
     """
 
     ndim = 4
-    #: state coordinates that scale with the image (camera-motion compensation): h of (cx, cy, a, h)
-    size_dims = (3,)
+    #: state coordinates that scale with the image (camera-motion compensation): h of (cx, cy, a, h),
+    #: w and h of (cx, cy, w, h); set per instance from ``state``
+    size_dims: tuple[int, ...] = (3,)
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class KalmanFilter:
         if state not in ("xyah", "xywh"):
             raise ValueError(f"state must be 'xyah' or 'xywh', got {state!r}")
         self.state = state
+        self.size_dims = (3,) if state == "xyah" else (2, 3)
         ref = _FilterpyKF(dim_x=8, dim_z=4)
         ref.F = np.eye(8)
         ref.F[:4, 4:] = dt * np.eye(4)
