@@ -48,9 +48,9 @@ class Bench:
     """The shared models and one timed run per configuration."""
 
     def __init__(self, video: str, tmp: Path):
-        from tracker.zoo.detectors import load_detector
-        from tracker.zoo.embedders import load_embedder
-        from tracker.zoo.segmenters import load_segmenter
+        from tracker.models.detectors import load_detector
+        from tracker.models.embedders import load_embedder
+        from tracker.models.segmenters import load_segmenter
 
         self.video = video
         self.tmp = tmp

@@ -1,7 +1,7 @@
 """Our tracker side by side with peer trackers on the same MOT17 detections: accuracy and speed.
 
 Every tracker reads the same ``det/det.txt`` boxes (parsed once by ``tracker.io.mot``), writes
-MOTChallenge results that are scored by the same TrackEval wrapper (``tracker.evaluate``), and is
+MOTChallenge results that are scored by the same TrackEval wrapper (``tracker.eval.tracking``), and is
 timed the same way: only the tracker's per-frame update call is inside the clock. Inputs in each
 tracker's own type (``Detections``, ``sv.Detections``, ``norfair.Detection``) are built before the
 clock starts, and reading its output back to rows happens after it stops.
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         return worker(args.worker)
 
     sys.path.insert(0, str(ROOT))
-    from tracker.evaluate import evaluate_mot
+    from tracker.eval.tracking import evaluate_mot
 
     names = [n.strip() for n in args.trackers.split(",") if n.strip()]
     bad = [n for n in names if n not in TRACKERS]

@@ -36,7 +36,7 @@ def test_sample_video_tracks_and_scores_above_floor(tmp_path, capsys):
     video = tmp_path / "sample_tracked.mp4"
     rc = main(["track", str(SAMPLE), "--mot-out", str(pred), "--json-out", str(jsonl), "--out", str(video), "--quiet"])
     assert rc == 0
-    from tracker.evaluate import evaluate_mot
+    from tracker.eval.tracking import evaluate_mot
 
     s = evaluate_mot(SAMPLE_GT, pred)[-1]
     # Measured 85.6 HOTA / 91.5 IDF1 with the default models (README); floors leave room for CPU variation.

@@ -86,17 +86,17 @@ class Pipeline:
         self.appearance = appearance
         self.refresh_every = max(1, int(refresh_every))
         if isinstance(detector, (str, Path)) or detector is None:
-            from .zoo.detectors import load_detector
+            from .models.detectors import load_detector
 
             detector = load_detector(str(detector) if detector else None, conf=conf, classes=classes)
         self.detector = detector
         if isinstance(embedder, (str, Path)):
-            from .zoo.embedders import load_embedder
+            from .models.embedders import load_embedder
 
             embedder = load_embedder(str(embedder))
         self.embedder = embedder
         if masks and isinstance(segmenter, (str, Path)):
-            from .zoo.segmenters import load_segmenter
+            from .models.segmenters import load_segmenter
 
             segmenter = load_segmenter(str(segmenter))
         self.segmenter = segmenter if masks else None
@@ -120,7 +120,7 @@ class Pipeline:
         t2 = time.perf_counter()
         t["embed"] = t2 - t1
         if self.segmenter is not None:
-            from .masks import instance_masks
+            from .models.segmenters.instances import instance_masks
 
             person = np.asarray(det.class_id) == _person_id(self.class_names)
             masks = np.zeros((len(det), *image.shape[:2]), bool)

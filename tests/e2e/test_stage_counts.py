@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from tracker import Detections, Tracker
-from tracker.draw import draw_detections, draw_tracks
+from tracker.render.draw import draw_detections, draw_tracks
 from tracker.errors import RecordError
-from tracker.masks import instance_masks
-from tracker.nms import nms, soft_nms
-from tracker.zoo.coco import COCO_CLASSES
+from tracker.models.segmenters.instances import instance_masks
+from tracker.models.nms import nms, soft_nms
+from tracker.models.coco import COCO_CLASSES
 
 from .clips import H, W, black_middle_clip, write_clip
 
@@ -42,7 +42,7 @@ def frame() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def embedder(shared_models):
-    from tracker.zoo.embedders import load_embedder
+    from tracker.models.embedders import load_embedder
 
     return load_embedder("mobilenetv2")
 

@@ -23,7 +23,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     if args.show is None or args.show is False:
-        from ..live import display_available
+        from ..render.display import display_available
 
         args.show = display_available()
     return _run_video(args, live=True)

@@ -71,7 +71,7 @@ def overlay(image_bgr: np.ndarray, labels: np.ndarray, opacity: float = 0.5, cla
         contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(out, contours, -1, tuple(int(v) for v in colour), max(1, round(min(out.shape[:2]) / 360)))
     if class_names is not None and present:
-        from ..draw import draw_text
+        from ..render.draw import draw_text
 
         draw_text(out, ", ".join(class_names[c] if c < len(class_names) else str(c) for c in present))
     return out
@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace, stops) -> int:
     outputs = {}
     try:
         outputs = reserve(named)
-        from ..zoo.segmenters import load_segmenter
+        from ..models.segmenters import load_segmenter
 
         segmenter = load_segmenter(args.model)
         if image_in:

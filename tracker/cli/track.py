@@ -262,8 +262,8 @@ def _track_video(args, live: bool, stops) -> int:
 
 def _loop(args, source, pipeline, sinks, names, live, stops, done: _Done) -> bool:
     """Track and write every frame; returns True when Ctrl-C or SIGTERM stopped it."""
-    from ..draw import draw_text, draw_tracks
-    from ..live import Display
+    from ..render.draw import draw_text, draw_tracks
+    from ..render.display import Display
 
     display = Display("tracker", enabled=args.show) if args.show else None
     need_image = "video" in sinks or display is not None

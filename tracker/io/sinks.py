@@ -380,7 +380,7 @@ def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict
     return out
 
 
-_rle = mask_to_rle  # older private name, used by tracker.masks
+_rle = mask_to_rle  # older private name, used by tracker.models.segmenters.instances
 
 
 class _TextSink:

@@ -1,0 +1,62 @@
+"""Live helpers: newest-frame slot semantics, FPS meter, headless Display."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from tracker.io.slot import NewestFrameSlot
+from tracker.render.display import Display, FpsMeter
+
+
+def test_slot_keeps_only_newest_and_counts_drops():
+    slot = NewestFrameSlot()
+    for i in range(5):
+        slot.put(i)
+    assert slot.get() == 4 and slot.dropped == 4
+    slot.put(5)
+    slot.close()
+    assert slot.get() == 5  # unread item survives close
+    assert slot.get() is None
+
+
+def test_slot_get_waits_for_producer_and_times_out():
+    slot = NewestFrameSlot()
+    with pytest.raises(TimeoutError):
+        slot.get(timeout=0.05)
+    threading.Timer(0.05, slot.put, args=("x",)).start()
+    assert slot.get(timeout=2) == "x"
+
+
+def test_fps_meter():
+    meter = FpsMeter(alpha=0.5)
+    assert meter.fps == 0.0
+    for i in range(20):
+        meter.tick(now=i * 0.04)
+    assert meter.fps == pytest.approx(25.0, rel=1e-6)
+
+
+def test_display_is_noop_without_display(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with Display() as disp:
+        assert disp.show(np.zeros((10, 10, 3), np.uint8)) is True
+
+
+def test_display_survives_headless_opencv(monkeypatch):
+    # A DISPLAY variable with a headless OpenCV build must not crash: it degrades to no-op.
+    monkeypatch.setenv("DISPLAY", ":99")
+    disp = Display()
+    with pytest.warns(UserWarning) if disp.enabled else _nothing():
+        assert disp.show(np.zeros((10, 10, 3), np.uint8)) is True
+    disp.close()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

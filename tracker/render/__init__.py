@@ -1,0 +1,1 @@
+"""Drawing on frames: annotation, the annotated-video sink and the display window."""
