@@ -102,7 +102,7 @@ class Bench:
     def _run_cli(self, frames: int) -> dict:
         """The ``tracker track`` loop and sinks with the shared models (model loading is not timed)."""
         from tracker.cli import build_parser
-        from tracker.cli._signals import StopSignals
+        from tracker.stops import StopSignals
         from tracker.cli.track import _check_outputs, _close_outputs, _Done, _loop, _open_outputs
         from tracker.io.sources import open_source
 

@@ -94,7 +94,7 @@ def _print(frame_index: int, detections, names, fmt: str) -> None:
 
 
 def run(args) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _run(args, stops))
 

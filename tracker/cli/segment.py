@@ -82,7 +82,7 @@ def _is_image(spec: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _run(args, stops))
 

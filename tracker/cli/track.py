@@ -163,7 +163,7 @@ def run(args) -> int:
 
 
 def _run_detection_file(args) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _track_detection_file(args, stops))
 
@@ -211,7 +211,7 @@ def _track_detection_file(args, stops) -> int:
 
 
 def _run_video(args, live: bool) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _track_video(args, live, stops))
 

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from tracker.cli._signals import StopSignals, Terminated, run_stoppable
+from tracker.stops import StopSignals, Terminated, run_stoppable
 
 
 @pytest.mark.parametrize(
