@@ -13,11 +13,18 @@ import sys
 import threading
 from typing import Callable, Iterator
 
-__all__ = ["Terminated", "StopSignals", "run_stoppable"]
+__all__ = ["Terminated", "StopRun", "StopSignals", "deferred", "run_stoppable"]
 
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C's ``KeyboardInterrupt`` so every clean-up path treats both alike."""
+
+
+class StopRun(Exception):
+    """Raised by a sink's ``write`` to end the run cleanly after the current frame (e.g. q in the window)."""
+
+
+_active: list["StopSignals"] = []  # the StopSignals blocks now entered, innermost last
 
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells report
@@ -45,12 +52,15 @@ class StopSignals:
         return EXIT_CODES.get(self.signum, 130)
 
     def __enter__(self) -> "StopSignals":
+        _active.append(self)
         if threading.current_thread() is threading.main_thread():
             for sig in EXIT_CODES:
                 self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:
+        if self in _active:
+            _active.remove(self)
         for sig, handler in self._previous.items():
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
         self._previous.clear()
@@ -79,6 +89,14 @@ class StopSignals:
         if self._depth == 0 and self._pending is not None:
             signum, self._pending = self._pending, None
             self._raise(signum)
+
+
+def deferred() -> contextlib.AbstractContextManager:
+    """The innermost active :meth:`StopSignals.deferred` block, or a no-op outside any ``StopSignals``.
+
+    Library code wraps each frame's writes in it, so a frame reaches every sink or none whoever drives it.
+    """
+    return _active[-1].deferred() if _active else contextlib.nullcontext()
 
 
 def run_stoppable(body: Callable[[StopSignals], int]) -> int:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tracker.detections import Detections, Tracks
-from tracker.models.segmenters.instances import decode_rle, encode_rle, instance_masks
+from tracker.io.rle import decode_rle, encode_rle
+from tracker.models.segmenters.instances import instance_masks
 
 
 def _box_region(shape, box):

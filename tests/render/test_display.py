@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tracker.io.slot import NewestFrameSlot
-from tracker.render.display import Display, FpsMeter
+from tracker.render.display import Display
 
 
 def test_slot_keeps_only_newest_and_counts_drops():
@@ -28,14 +28,6 @@ def test_slot_get_waits_for_producer_and_times_out():
         slot.get(timeout=0.05)
     threading.Timer(0.05, slot.put, args=("x",)).start()
     assert slot.get(timeout=2) == "x"
-
-
-def test_fps_meter():
-    meter = FpsMeter(alpha=0.5)
-    assert meter.fps == 0.0
-    for i in range(20):
-        meter.tick(now=i * 0.04)
-    assert meter.fps == pytest.approx(25.0, rel=1e-6)
 
 
 def test_display_is_noop_without_display(monkeypatch):

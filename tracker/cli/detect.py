@@ -167,7 +167,7 @@ def _detect_video(args, detector, names, out, stops) -> int:
                             if sink is None:
                                 h, w = frame.image.shape[:2]
                                 sink = VideoSink(out, source.fps or 30.0, (w, h))
-                            sink.write(draw_detections(frame.image.copy(), detections, names))
+                            sink.write_image(draw_detections(frame.image.copy(), detections, names))
                         n += 1
             except KeyboardInterrupt:
                 interrupted = True

@@ -1,16 +1,15 @@
-"""The on-screen window of live mode (``Display``) and an ``FpsMeter``."""
+"""The on-screen window (``Display``): a :class:`~tracker.records.Sink` that shows annotated frames."""
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 import warnings
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Display", "FpsMeter", "display_available"]
+__all__ = ["Display", "display_available"]
 
 
 def display_available() -> bool:
@@ -32,10 +31,22 @@ class Display:
     ``show(image)`` returns False once the user pressed ``q`` or Esc (or closed the window).
     """
 
-    def __init__(self, title: str = "tracker", enabled: bool = True) -> None:
+    def __init__(self, title: str = "tracker", enabled: bool = True, annotator=None) -> None:
         self.title = title
         self.enabled = bool(enabled) and display_available()
+        self.annotator = annotator
         self._opened = False
+
+    def write(self, result) -> None:
+        """Show a result's frame (drawn by ``annotator`` when given); raises
+        :class:`~tracker.stops.StopRun` once the user pressed q or Esc or closed the window."""
+        if result.image is None:
+            return
+        image = self.annotator(result) if self.annotator is not None else result.image
+        if not self.show(image):
+            from ..stops import StopRun
+
+            raise StopRun(f"window {self.title!r} closed")
 
     def show(self, image: np.ndarray) -> bool:
         """Show a frame; False means the user asked to stop."""
@@ -74,26 +85,3 @@ class Display:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-class FpsMeter:
-    """Frames per second as an exponential moving average of the interval between ``tick()`` calls."""
-
-    def __init__(self, alpha: float = 0.1) -> None:
-        self.alpha = float(alpha)
-        self._last: float | None = None
-        self._interval: float | None = None
-
-    def tick(self, now: float | None = None) -> float:
-        """Record one frame; returns the current estimate."""
-        now = time.monotonic() if now is None else now
-        if self._last is not None:
-            dt = max(now - self._last, 1e-9)
-            self._interval = dt if self._interval is None else (1 - self.alpha) * self._interval + self.alpha * dt
-        self._last = now
-        return self.fps
-
-    @property
-    def fps(self) -> float:
-        """Current estimate (0.0 until two ticks)."""
-        return 0.0 if not self._interval else 1.0 / self._interval

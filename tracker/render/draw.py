@@ -12,7 +12,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["color_for", "draw_detections", "draw_tracks", "draw_text"]
+__all__ = ["color_for", "draw_detections", "draw_tracks", "draw_text", "draw_badge"]
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 # The golden-ratio hue step keeps consecutive ids far apart on the colour wheel.
@@ -128,3 +128,29 @@ def draw_text(image: np.ndarray, text: str, org: tuple[int, int] = (10, 25)) -> 
     cv2.rectangle(image, (x - 4, y - th - 4), (x + tw + 4, y + base + 2), (32, 32, 32), -1)
     cv2.putText(image, text, (x, y), _FONT, fs * 1.2, (255, 255, 255), thick, cv2.LINE_AA)
     return image
+
+
+def draw_badge(image: np.ndarray, text: str, avoid_xyxy=()) -> np.ndarray:
+    """:func:`draw_text` in the corner that hides least of ``avoid_xyxy`` boxes and their labels.
+
+    Corners are tried top-left, top-right, bottom-left, bottom-right; each box counts with a label's
+    height above it (where :func:`draw_tracks` puts the label). Returns ``image``.
+    """
+    fs, thick = _scale(image)
+    (tw, th), base = cv2.getTextSize(text, _FONT, fs * 1.2, thick)
+    h, w = image.shape[:2]
+    bw, bh = tw + 8, th + base + 6  # the filled box draw_text paints around the text
+    corners = [(10, th + 4), (w - bw - 6, th + 4), (10, h - base - 6), (w - bw - 6, h - base - 6)]
+    boxes = np.nan_to_num(np.asarray(avoid_xyxy, np.float64).reshape(-1, 4))
+    label_h = th + base + 4
+    occupied = np.column_stack([boxes[:, 0], boxes[:, 1] - label_h, boxes[:, 2], boxes[:, 3]])
+
+    def covered(org) -> float:
+        x1, y1 = org[0] - 4, org[1] - th - 4
+        x2, y2 = x1 + bw, y1 + bh
+        iw = np.clip(np.minimum(occupied[:, 2], x2) - np.maximum(occupied[:, 0], x1), 0, None)
+        ih = np.clip(np.minimum(occupied[:, 3], y2) - np.maximum(occupied[:, 1], y1), 0, None)
+        return float((iw * ih).sum())
+
+    best = min(corners, key=covered)  # min keeps the first of equal corners: top-left when all are free
+    return draw_text(image, text, (max(4, best[0]), max(th + 4, best[1])))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["instance_masks", "encode_rle", "decode_rle"]
+__all__ = ["instance_masks"]
 
 
 def instance_masks(prob: np.ndarray, xyxy: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -70,30 +70,3 @@ def instance_masks(prob: np.ndarray, xyxy: np.ndarray, threshold: float = 0.5) -
         sy, sx = slice(y1[i], y2[i]), slice(x1[i], x2[i])
         out[i, sy, sx] = owner[sy, sx] == i
     return out
-
-
-def encode_rle(masks: np.ndarray) -> list[dict]:
-    """COCO run-length encodings (``{"size": [H, W], "counts": str}``) of ``(N, H, W)`` masks.
-
-    Uses the JSON-lines sink's encoder (:func:`tracker.io.sinks.mask_to_rle`), so records agree.
-    """
-    from ...io.sinks import mask_to_rle
-
-    masks = np.asarray(masks, bool)
-    if masks.ndim == 2:
-        masks = masks[None]
-    return [mask_to_rle(m) for m in masks]
-
-
-def decode_rle(rles: list[dict]) -> np.ndarray:
-    """Inverse of :func:`encode_rle`: ``(N, H, W)`` bool masks (``(0, 0, 0)`` for an empty list)."""
-    from pycocotools import mask as mask_utils
-
-    if not rles:
-        return np.zeros((0, 0, 0), bool)
-    out = []
-    for r in rles:
-        counts = r["counts"]
-        rle = {"size": list(r["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
-        out.append(mask_utils.decode(rle).astype(bool))
-    return np.stack(out)
