@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import TrackerError
+from ..models.embedders.cnn import build_model
 
 __all__ = ["build_model", "load_identity_folder", "separation", "train_embedder", "TrainResult", "batch_hard_triplet_loss"]
 
@@ -34,19 +35,6 @@ class TrainResult:
     after: dict
     history: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def build_model(layer: str, crop_size, weights: Any = "imagenet", dim: int | None = None) -> Any:
-    """Truncated MobileNetV2 + pooling (+ a linear projection to ``dim`` if given): RGB 0..255 -> (N, D)."""
-    import keras
-
-    from ..models.embedders.cnn import truncated_mobilenetv2
-
-    base = truncated_mobilenetv2(layer, weights=weights, crop_size=tuple(crop_size))
-    if not dim:
-        return base
-    out = keras.layers.Dense(int(dim), use_bias=False, name="projection")(base.output)
-    return keras.Model(base.input, out, name=f"{base.name}_proj{dim}")
 
 
 def load_identity_folder(data_dir: str | Path, crop_size) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -47,8 +47,7 @@ def mobilenetv2_embedder(crop_size=None, layer: str | None = None, weights: Any 
 
 def _from_trained(folder: Path) -> Any:
     """A folder from ``tracker train-embedder``: config + Keras weights of the truncated model."""
-    from .cnn import Embedder
-    from ...train.embedder import build_model
+    from .cnn import Embedder, build_model
 
     try:
         cfg = json.loads((folder / CONFIG_NAME).read_text())

@@ -26,7 +26,7 @@ import numpy as np
 from ...boxes import clip_xyxy, xyxy_to_yxyx_norm
 from ...errors import TrackerError
 
-__all__ = ["Embedder", "DEFAULT_CROP", "DEFAULT_LAYER", "truncated_mobilenetv2"]
+__all__ = ["Embedder", "DEFAULT_CROP", "DEFAULT_LAYER", "truncated_mobilenetv2", "build_model"]
 
 DEFAULT_CROP = (64, 32)
 DEFAULT_LAYER = "f17_out"
@@ -51,6 +51,17 @@ def truncated_mobilenetv2(layer: str = DEFAULT_LAYER, weights: Any = "imagenet",
         raise TrackerError(f"mobilenetv2 has no layer {layer!r} (e.g. f13_out, f16_out, f17_out, f18_relu)") from None
     pooled = keras.layers.GlobalAveragePooling2D(name="gap")(feat)
     return keras.Model(base.input, pooled, name=f"mobilenetv2_{layer}_gap")
+
+
+def build_model(layer: str, crop_size, weights: Any = "imagenet", dim: int | None = None) -> Any:
+    """Truncated MobileNetV2 + pooling (+ a linear projection to ``dim`` if given): RGB 0..255 -> (N, D)."""
+    import keras
+
+    base = truncated_mobilenetv2(layer, weights=weights, crop_size=tuple(crop_size))
+    if not dim:
+        return base
+    out = keras.layers.Dense(int(dim), use_bias=False, name="projection")(base.output)
+    return keras.Model(base.input, out, name=f"{base.name}_proj{dim}")
 
 
 class Embedder:
