@@ -52,3 +52,31 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+@pytest.mark.parametrize("key, stops", [(-1, False), (ord("q"), True), (27, True)])
+def test_window_shows_frames_and_q_or_esc_stops_the_run(monkeypatch, key, stops):
+    """With a fake GUI (the headless wheel has none), the window path itself runs: frame shown, keys read."""
+    import cv2
+
+    from tracker.detections import Detections, Tracks
+    from tracker.records import FrameResult
+    from tracker.render import display
+    from tracker.stops import StopRun
+
+    shown = []
+    monkeypatch.setattr(display, "display_available", lambda: True)
+    monkeypatch.setattr(cv2, "imshow", lambda title, image: shown.append((title, image.shape)), raising=False)
+    monkeypatch.setattr(cv2, "waitKey", lambda ms: key, raising=False)
+    monkeypatch.setattr(cv2, "getWindowProperty", lambda title, prop: 1.0, raising=False)
+    monkeypatch.setattr(cv2, "destroyWindow", lambda title: shown.append(("closed", title)), raising=False)
+    result = FrameResult(0, np.zeros((10, 12, 3), np.uint8), Detections.empty(), Tracks.empty())
+    disp = Display("win")
+    assert disp.enabled
+    if stops:
+        with pytest.raises(StopRun):
+            disp.write(result)
+    else:
+        disp.write(result)
+    disp.close()
+    assert shown == [("win", (10, 12, 3)), ("closed", "win")]

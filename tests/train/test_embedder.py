@@ -47,7 +47,7 @@ def test_training_improves_separation_and_loads(tmp_path, capsys):
     cfg = json.loads((out / "embedder.json").read_text())
     before, after = cfg["separation_before"], cfg["separation_after"]
     assert after["gap"] > before["gap"] + 0.05, (before, after)
-    assert after["auc"] >= before["auc"] - 0.01, (before, after)
+    assert after["auc"] > before["auc"], (before, after)
     assert cfg["loss_history"][-1] < cfg["loss_history"][0]
 
     emb = load_embedder(str(out))
