@@ -42,9 +42,9 @@ def main() -> None:
 
     import tracker
     from tracker.analytics import Analytics, LineCounter, anchor_points, parse_line
-    from tracker.draw import draw_text, draw_tracks
+    from tracker.render.draw import draw_text, draw_tracks
     from tracker.render import Traces, draw_analytics
-    from tracker.zoo.coco import COCO_CLASSES
+    from tracker.models.coco import COCO_CLASSES
 
     spec = parse_line(args.line)
     line = LineCounter(spec.start, spec.end, spec.name, anchor=args.anchor)

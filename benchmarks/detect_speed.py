@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     ap.add_argument("--compare-tf", action="store_true", help="also time the TensorFlow runtime")
     args = ap.parse_args(argv)
 
-    from tracker.zoo.nanodet import NanoDetDetector, letterbox
+    from tracker.models.detectors.nanodet import NanoDetDetector, letterbox
 
     det = NanoDetDetector(threads=args.threads)
     frame = test_frame()
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
 def _bare_tflite_ms(fn, shape, args) -> tuple[float, float]:
     import tensorflow as tf
 
-    from tracker.zoo.nanodet import _interpreter
+    from tracker.models.detectors.nanodet import _interpreter
 
     bare = tf.function(fn, autograph=False, input_signature=[tf.TensorSpec(shape, tf.float32)])
     module = tf.Module()

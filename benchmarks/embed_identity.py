@@ -35,7 +35,7 @@ def person_boxes(video: str, step: int, detector_name: str) -> tuple[list[int], 
     det = None
     if detector_name != "mog2":
         try:
-            from tracker.zoo.detectors import load_detector
+            from tracker.models.detectors import load_detector
 
             det = load_detector(detector_name)
         except Exception as exc:  # the detector may not be there yet; fall back, and say so
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refresh", action="store_true", help="re-run the detector instead of using the crop cache")
     args = ap.parse_args(argv)
 
-    from tracker.embedder import Embedder, truncated_mobilenetv2
+    from tracker.models.embedders.cnn import Embedder, truncated_mobilenetv2
 
     data = crops_cache(args)
     frames, boxes, labels, idx = data["frames"], data["boxes"], data["labels"], data["idx"]

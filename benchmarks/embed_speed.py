@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import cv2
 
-    from tracker.zoo.embedders import load_embedder
+    from tracker.models.embedders import load_embedder
 
     if args.video:
         ok, frame = cv2.VideoCapture(args.video).read()
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(1)
     det_ms = None
     try:
-        from tracker.zoo.detectors import load_detector
+        from tracker.models.detectors import load_detector
 
         det = load_detector()
         det_ms, det_min = timed_ms(lambda: det(frame), args.repeats)

@@ -48,9 +48,9 @@ class Bench:
     """The shared models and one timed run per configuration."""
 
     def __init__(self, video: str, tmp: Path):
-        from tracker.zoo.detectors import load_detector
-        from tracker.zoo.embedders import load_embedder
-        from tracker.zoo.segmenters import load_segmenter
+        from tracker.models.detectors import load_detector
+        from tracker.models.embedders import load_embedder
+        from tracker.models.segmenters import load_segmenter
 
         self.video = video
         self.tmp = tmp
@@ -100,30 +100,27 @@ class Bench:
         return _result(n, wall, stages, per_frame, cpu)
 
     def _run_cli(self, frames: int) -> dict:
-        """The ``tracker track`` loop and sinks with the shared models (model loading is not timed)."""
-        from tracker.cli import build_parser
-        from tracker.cli._signals import StopSignals
-        from tracker.cli.track import _check_outputs, _close_outputs, _Done, _loop, _open_outputs
+        """What ``tracker track`` runs: the library's sinks and frame loop with the shared models
+        (model loading is not timed)."""
+        from tracker.io.outputs import reserve_outputs, text_sinks
         from tracker.io.sources import open_source
+        from tracker.render.video import annotated_sinks
+        from tracker.runner import drive
+        from tracker.stops import StopSignals
 
         out = self.tmp / "out"
-        args = build_parser().parse_args(
-            ["track", self.video, "--out", f"{out}.mp4", "--mot-out", f"{out}.txt", "--json-out", f"{out}.jsonl",
-             "--quiet", "--max-frames", str(frames)]
-        )  # fmt: skip
         pipe = self.pipeline()
         per_frame = _record_per_frame(pipe)
         t_start, cpu0 = time.perf_counter(), _cpu_seconds()
+        named = [("--out", f"{out}.mp4", "video"), ("--mot-out", f"{out}.txt", "mot"), ("--json-out", f"{out}.jsonl", "json")]
+        outputs = reserve_outputs(named, [self.video])
         source = open_source(self.video)
-        outputs = _check_outputs(args, [self.video])
-        sinks: dict = {}
         try:
-            sinks = _open_outputs(args, outputs, pipe.class_names, source.fps, (source.width, source.height))
-            with StopSignals() as stops:
-                _loop(args, source, pipe, sinks, pipe.class_names, False, stops, _Done())
+            sinks = text_sinks(outputs, pipe.class_names) + annotated_sinks(outputs["video"], False, pipe.class_names, source)
+            with StopSignals():  # timed to the end: the ffmpeg flush and the moves into place
+                drive(pipe.run(source, sinks), max_frames=frames)
         finally:
             source.close()
-            _close_outputs(sinks, outputs, commit=True)  # timed: the ffmpeg flush and the moves into place
         wall, cpu = time.perf_counter() - t_start, _cpu_seconds() - cpu0
         return _result(pipe.frames, wall, dict(pipe.totals), per_frame, cpu)
 

@@ -2,7 +2,7 @@
 
 For each set, the tracker runs once per sequence at the current defaults (or ``--config``); its rows are
 then written unrefined, with linear gap filling at several ``max_gap`` values, and with GSI, and each
-variant is scored with TrackEval (``tracker.evaluate``, MOT17 protocol, COMBINED over the set). The
+variant is scored with TrackEval (``tracker.eval.tracking``, MOT17 protocol, COMBINED over the set). The
 refinement is the default for files only if it wins on every set.
 
 Run::
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.evaluate import evaluate_mot
+from tracker.eval.tracking import evaluate_mot
 from tracker.io.mot import read_sequence, write_rows
 from tracker.tracking.refine import Rows, refine
 from tracker.tracking.tracker import Tracker, TrackerConfig

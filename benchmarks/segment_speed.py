@@ -7,7 +7,7 @@ number includes resizing in and out; the FCN-8s number is the network alone (a b
 image at ``--fcn-size``) plus, separately, the full ``FcnSegmenter`` call at its training size.
 
 Hook for ``tracker track --masks`` vs ``tracker track``: :func:`masks_overhead_ms` times the extra work
-per frame that the mask path adds (segmenter + :func:`tracker.masks.instance_masks` for ``n_boxes``
+per frame that the mask path adds (segmenter + :func:`tracker.models.segmenters.instances.instance_masks` for ``n_boxes``
 boxes); the pipeline-level timing belongs next to the other ``track`` benchmarks.
 """
 
@@ -45,7 +45,7 @@ def test_frame(h: int = 480, w: int = 640) -> np.ndarray:
 
 def masks_overhead_ms(segmenter, frame: np.ndarray, n_boxes: int = 8, frames: int = 50) -> float:
     """Median ms per frame of segmenter + instance_masks for ``n_boxes`` random boxes."""
-    from tracker.masks import instance_masks
+    from tracker.models.segmenters.instances import instance_masks
 
     rng = np.random.default_rng(0)
     h, w = frame.shape[:2]
@@ -61,8 +61,8 @@ def main() -> int:
     p.add_argument("--fcn-model", default=None, help="a trained FCN folder (default: untrained, same cost)")
     args = p.parse_args()
 
-    from tracker.zoo.fcn_segmentation import FcnSegmenter
-    from tracker.zoo.segmenters import SelfieSegmenter
+    from tracker.models.segmenters.fcn import FcnSegmenter
+    from tracker.models.segmenters.selfie import SelfieSegmenter
 
     frame = test_frame()
     results = {}

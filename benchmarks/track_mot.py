@@ -382,7 +382,7 @@ def trackeval_scores(data: Path, pred: Path) -> dict[str, float]:
     """TrackEval's MotChallenge2DBox (BENCHMARK MOT17, preprocessing on) over every sequence of ``data``
     with ``pred/<sequence>.txt``: the COMBINED figures, HOTA/DetA/AssA/MOTA/IDF1 in percent.
 
-    Called directly rather than through ``tracker.evaluate`` because the tables also need FP and FN.
+    Called directly rather than through ``tracker.eval.tracking`` because the tables also need FP and FN.
     """
     import contextlib
     import io

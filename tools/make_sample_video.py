@@ -148,7 +148,7 @@ def check(video: Path, gt: Path, detector: str = "nanodet", iou: float = 0.5) ->
     """Fraction of GT rows (per id) matched by a detection of the right COCO class with IoU >= ``iou``."""
     from tracker.boxes import iou_matrix
     from tracker.io.sources import open_source
-    from tracker.zoo.detectors import load_detector
+    from tracker.models.detectors import load_detector
 
     det = load_detector(detector)
     _, _, classes = render()

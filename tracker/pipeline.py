@@ -1,51 +1,39 @@
 """The streaming pipeline: source -> detector (+NMS) -> embedder -> tracker, one ``FrameResult`` per frame.
 
-Decoding runs in the source's thread and encoding in the sinks' threads (both with bounded queues);
-this module runs the model stages in the caller's thread and knows nothing about outputs, so the
-library, the CLI, live mode and the tests all drive the same code::
+Decoding runs in the source's thread and encoding and text writing in each sink's thread (all with
+bounded queues); this module runs the model stages in the caller's thread. Stages are typed against the
+protocols in :mod:`tracker.records`, so any object with the right call shape is a stage, and outputs are
+any :class:`~tracker.records.Sink`; the library, the CLI, live mode and the tests all drive the same code::
 
     import tracker
     for result in tracker.track("video.mp4"):
         print(result.frame_index, result.tracks.track_id, result.tracks.xyxy)
+
+    from tracker.io.sinks import MotSink
+    from tracker.io.sources import open_source
+    pipeline = tracker.Pipeline()
+    with open_source("video.mp4") as src:
+        for result in pipeline.run(src, sinks=[MotSink("out.txt")]):
+            pass  # every sink has the frame before it is yielded; the sinks close at the end
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .detections import Detections, Tracks
+from .detections import Detections
 from .errors import TrackerError
+from .records import Detector, Embedder, FrameResult, Segmenter, Sink
+from .runner import write_frames
 from .tracking.tracker import Tracker, TrackerConfig
 
 __all__ = ["FrameResult", "Pipeline", "track", "track_detections"]
 
 STAGES = ("decode", "detect", "cmc", "embed", "segment", "track")
-
-
-@dataclass
-class FrameResult:
-    """What the pipeline knows about one frame.
-
-    Attributes:
-        frame_index: 0-based index within the source (live mode skips dropped frames).
-        image: the BGR frame (None when tracking a detection file without images).
-        detections: the detector's output for this frame (with embeddings/masks if computed).
-        tracks: confirmed tracks matched this frame; ``tracks.det_index`` points into ``detections``.
-        timestamp: seconds since the source started.
-        timings: seconds spent per stage on this frame.
-    """
-
-    frame_index: int
-    image: np.ndarray | None
-    detections: Detections
-    tracks: Tracks
-    timestamp: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -60,7 +48,8 @@ class Pipeline:
             video: "fast" skips 52% of the crops; identity quality equalled "full" with refresh 5
             and fell to motion-only with refresh 2, 3 or 10 (a single re-identification after the
             occlusion decides it), so it is opt-in.
-        tracker: a :class:`Tracker` (or None for a new one built from ``tracker_options``).
+        tracker: a :class:`Tracker` (or None for a new one built from ``tracker_options``; giving
+            both is an error, since the options could not reach the given tracker).
         classes: class names to keep (e.g. ``["person", "car"]``).
         conf: detector score threshold.
         masks: attach instance masks (person segmenter) to detections and tracks.
@@ -72,14 +61,14 @@ class Pipeline:
 
     def __init__(
         self,
-        detector: Any = "nanodet",
-        embedder: Any = "mobilenetv2",
+        detector: Detector | str | Path | None = "nanodet",
+        embedder: Embedder | str | Path | None = "mobilenetv2",
         tracker: Tracker | None = None,
         *,
         classes: Sequence[str] | str | None = None,
         conf: float | None = None,
         masks: bool = False,
-        segmenter: Any = "selfie",
+        segmenter: Segmenter | str | Path = "selfie",
         appearance: str = "full",
         refresh_every: int = 5,
         cmc: Any = False,
@@ -87,25 +76,31 @@ class Pipeline:
     ):
         if appearance not in ("fast", "full"):
             raise TrackerError(f"appearance must be 'fast' or 'full', got {appearance!r}")
+        if tracker is not None and tracker_options:
+            raise TrackerError(
+                f"Pipeline got both a tracker and tracker options ({', '.join(sorted(tracker_options))}); "
+                "build the Tracker with those options instead"
+            )
         self.appearance = appearance
         self.refresh_every = max(1, int(refresh_every))
         if isinstance(detector, (str, Path)) or detector is None:
-            from .zoo.detectors import load_detector
+            from .models.detectors import load_detector
 
             detector = load_detector(str(detector) if detector else None, conf=conf, classes=classes)
         self.detector = detector
         if isinstance(embedder, (str, Path)):
-            from .zoo.embedders import load_embedder
+            from .models.embedders import load_embedder
 
             embedder = load_embedder(str(embedder))
         self.embedder = embedder
         if masks and isinstance(segmenter, (str, Path)):
-            from .zoo.segmenters import load_segmenter
+            from .models.segmenters import load_segmenter
 
             segmenter = load_segmenter(str(segmenter))
         self.segmenter = segmenter if masks else None
         self.tracker = tracker or Tracker(TrackerConfig(), **tracker_options)
         self.class_names: list[str] = list(getattr(detector, "classes", []) or [])
+        self._person = _person_id(self.class_names, detector) if self.segmenter is not None else -1
         self.totals = {s: 0.0 for s in STAGES}
         self.frames = 0
         self.skipped_embeddings = 0
@@ -133,9 +128,9 @@ class Pipeline:
         t2 = time.perf_counter()
         t["embed"] = t2 - t1
         if self.segmenter is not None:
-            from .masks import instance_masks
+            from .models.segmenters.instances import instance_masks
 
-            person = np.asarray(det.class_id) == _person_id(self.class_names)
+            person = np.asarray(det.class_id) == self._person
             masks = np.zeros((len(det), *image.shape[:2]), bool)
             if person.any():  # the segmenter only serves people; frames without any skip it
                 prob = _person_prob(self.segmenter, self.segmenter(image), image.shape[:2])
@@ -171,8 +166,11 @@ class Pipeline:
             )
         return emb
 
-    def run(self, source, batch_size: int | None = None) -> Iterator[FrameResult]:
-        """Process every frame of an opened :class:`~tracker.io.sources.Source`.
+    def run(self, source, sinks: Sequence[Sink] = (), batch_size: int | None = None) -> Iterator[FrameResult]:
+        """Process every frame of an opened :class:`~tracker.io.sources.Source`, yielding each result
+        after every sink wrote it; the sinks are closed when the loop ends (see
+        :func:`tracker.runner.write_frames`; :func:`tracker.runner.drive` adds a progress bar, a frame
+        limit and clean Ctrl-C stops).
 
         ``batch_size`` frames go to the detector per call (``detect_batch``); by default 4 when
         TensorFlow sees a GPU and the source is a file, else 1 (on a CPU, batching buys nothing and
@@ -182,6 +180,9 @@ class Pipeline:
             batch_size = 4 if _gpu_available() and not getattr(source, "is_live", False) else 1
         if getattr(source, "is_live", False) or not hasattr(self.detector, "detect_batch"):
             batch_size = 1
+        return write_frames(self._results(source, batch_size), sinks)
+
+    def _results(self, source, batch_size: int) -> Iterator[FrameResult]:
         it = iter(source)
         while True:
             t0 = time.perf_counter()
@@ -216,8 +217,13 @@ def _gpu_available() -> bool:
     return bool(tf is not None and tf.config.list_physical_devices("GPU"))
 
 
-def _person_id(class_names: Sequence[str]) -> int:
-    return list(class_names).index("person") if "person" in class_names else 0
+def _person_id(class_names: Sequence[str], detector: Any = None) -> int:
+    """The detector's "person" class, which the person segmenter's masks are for."""
+    if "person" not in class_names:
+        raise TrackerError(
+            f"masks need a detector with a 'person' class; {detector!r} has classes {list(class_names) or 'none'}"
+        )
+    return list(class_names).index("person")
 
 
 def _person_prob(segmenter: Any, prob: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -257,17 +263,25 @@ def track(
         yield from pipeline.run(src)
 
 
-def track_detections(sequence: Any, tracker: Tracker | None = None, **tracker_options: Any) -> Iterator[FrameResult]:
+def track_detections(
+    sequence: Any, tracker: Tracker | None = None, sinks: Sequence[Sink] = (), **tracker_options: Any
+) -> Iterator[FrameResult]:
     """Track a MOTChallenge sequence (folder path or :class:`~tracker.io.mot.Sequence`) from its detections.
 
     No frames are needed. ``frame_index`` is 0-based like everywhere in the library; MOT files number
-    frames from 1.
+    frames from 1. ``sinks`` are written and closed as in :meth:`Pipeline.run`.
     """
     from .io.mot import read_sequence
 
+    if tracker is not None and tracker_options:
+        raise TrackerError(f"track_detections got both a tracker and tracker options ({', '.join(sorted(tracker_options))})")
     seq = sequence if hasattr(sequence, "frames") else read_sequence(sequence)
     trk = tracker or Tracker(TrackerConfig(), **tracker_options)
-    for f, det in seq.frames():
-        t0 = time.perf_counter()
-        tracks = trk.update(det)
-        yield FrameResult(f - 1, None, det, tracks, (f - 1) / seq.info.frame_rate, {"track": time.perf_counter() - t0})
+
+    def results() -> Iterator[FrameResult]:
+        for f, det in seq.frames():
+            t0 = time.perf_counter()
+            tracks = trk.update(det)
+            yield FrameResult(f - 1, None, det, tracks, (f - 1) / seq.info.frame_rate, {"track": time.perf_counter() - t0})
+
+    return write_frames(results(), sinks)

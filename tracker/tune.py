@@ -5,7 +5,7 @@ detector's boxes best are not another's (the README's tables: the same tracker g
 between detection sets at the same settings). Given MOTChallenge sequence folders with ``det/det.txt``
 (your detector's output) and ``gt/gt.txt``, this searches :class:`~tracker.tracking.tracker.TrackerConfig`
 with Optuna's TPE sampler (fixed seed: the same data, budget and seed give the same trials) and scores
-each candidate with TrackEval's HOTA (:func:`tracker.evaluate.evaluate_mot`, MOTChallenge protocol).
+each candidate with TrackEval's HOTA (:func:`tracker.eval.tracking.evaluate_mot`, MOTChallenge protocol).
 Several data folders are scored separately and averaged, so a large set does not drown a small one.
 
 The first trial is always the starting configuration (the defaults, or ``start``), so the result is
@@ -141,7 +141,7 @@ def score_config(options: dict[str, Any], datasets: Sequence[Sequence[Any]]) -> 
     ``datasets``: lists of parsed sequences (:func:`tracker.io.mot.read_sequence`), each scored as one
     TrackEval run.
     """
-    from .evaluate import evaluate_mot
+    from .eval.tracking import evaluate_mot
 
     scores = []
     with tempfile.TemporaryDirectory(prefix="tracker-tune-") as tmp:

@@ -112,10 +112,15 @@ class FailingPipeline:
         self.class_names = ["person"]
         self.totals = {"track": 0.0}
 
-    def run(self, source):
+    def run(self, source, sinks=()):
+        from tracker.runner import write_frames
+
+        return write_frames(self._results(source), sinks)
+
+    def _results(self, source):
         from tracker.detections import Detections, Tracks, TrackState
         from tracker.errors import TrackerError
-        from tracker.pipeline import FrameResult
+        from tracker.records import FrameResult
 
         for n, frame in enumerate(source):
             if n == self.fail_after:

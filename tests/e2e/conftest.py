@@ -28,7 +28,7 @@ def shared_models():
 
     Detectors are cached per (spec, conf, iou, classes), as those are fixed when one is built.
     """
-    from tracker.zoo import detectors, embedders, segmenters
+    from tracker.models import detectors, embedders, segmenters
 
     cache: dict = {}
 

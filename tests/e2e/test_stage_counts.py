@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from tracker import Detections, Tracker
-from tracker.draw import draw_detections, draw_tracks
+from tracker.render.draw import draw_detections, draw_tracks
 from tracker.errors import RecordError
-from tracker.masks import instance_masks
-from tracker.nms import nms, soft_nms
-from tracker.zoo.coco import COCO_CLASSES
+from tracker.models.segmenters.instances import instance_masks
+from tracker.models.nms import nms, soft_nms
+from tracker.models.coco import COCO_CLASSES
 
 from .clips import H, W, black_middle_clip, write_clip
 
@@ -42,7 +42,7 @@ def frame() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def embedder(shared_models):
-    from tracker.zoo.embedders import load_embedder
+    from tracker.models.embedders import load_embedder
 
     return load_embedder("mobilenetv2")
 
@@ -75,6 +75,7 @@ def test_embedder(n, embedder):
 @pytest.mark.parametrize("n", COUNTS.values(), ids=COUNTS.keys())
 def test_masks_tracker_attach_draw_and_sinks(n, tmp_path):
     from tracker.io.sinks import CsvSink, JsonLinesSink, MotSink
+    from tracker.records import FrameResult
 
     det = detections(n)
     det = det.with_(embedding=np.eye(n, 4, dtype=np.float32) + 0.1, mask=instance_masks(np.ones((H, W)), det.xyxy))
@@ -89,9 +90,8 @@ def test_masks_tracker_attach_draw_and_sinks(n, tmp_path):
         assert np.isfinite(tracks.xyxy).all()
         draw_detections(image, d, ["person"])
         draw_tracks(image, tracks, ["person"], trails={int(t): [(5, 5), (10**12, -(10**12))] for t in tracks.track_id})
-        sinks[0].write(f + 1, tracks)
-        sinks[1].write(f, tracks)
-        sinks[2].write(f, tracks)
+        for sink in sinks:
+            sink.write(FrameResult(f, None, Detections.empty(), tracks))
     for s in sinks:
         s.close()
     valid = len(det.valid_index())

@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 import pytest
 
-from tracker.detections import Tracks, TrackState
+from tracker.detections import Detections, Tracks, TrackState
 from tracker.errors import TrackerError
 from tracker.io.atomic import AtomicFile
+from tracker.records import FrameResult
 from tracker.io.sinks import (
     VIDEO_SUFFIXES,
     CsvSink,
@@ -54,7 +55,7 @@ def test_video_roundtrip(tmp_path, codec, expect, suffix):
     path = tmp_path / f"out{suffix}"
     with VideoSink(path, fps=15, size=(96, 64), codec=codec) as sink:
         for i in range(24):
-            sink.write(frame(i))
+            sink.write_image(frame(i))
             assert not path.exists()  # frames go to the temporary file until close
     if expect == "h264" and "h264" not in sink.codec_used:
         pytest.skip("ffmpeg with libx264 not available")
@@ -71,7 +72,7 @@ def test_odd_size_is_padded_to_even(tmp_path):
     path = tmp_path / "odd.mp4"
     with VideoSink(path, fps=10, size=(65, 49)) as sink:
         for i in range(5):
-            sink.write(frame(i, 65, 49))
+            sink.write_image(frame(i, 65, 49))
     cap = cv2.VideoCapture(str(path))
     ok, img = cap.read()
     assert ok and img.shape[:2] in ((49, 65), (50, 66))
@@ -81,7 +82,7 @@ def test_odd_size_is_padded_to_even(tmp_path):
 def test_wrong_frame_size_is_rejected(tmp_path):
     with VideoSink(tmp_path / "x.mp4", fps=10, size=(96, 64)) as sink:
         with pytest.raises(ValueError, match="96x64"):
-            sink.write(frame(0, 32, 32))
+            sink.write_image(frame(0, 32, 32))
 
 
 _WRITER = textwrap.dedent(
@@ -93,7 +94,7 @@ _WRITER = textwrap.dedent(
         i = 0
         while True:
             img = np.zeros((64, 96, 3), np.uint8); img[:, : i % 96] = 200
-            sink.write(img)
+            sink.write_image(img)
             i += 1
             if i == 40:
                 print("ready", flush=True)
@@ -159,7 +160,7 @@ def test_killed_encoder_leaves_playable_fragments_and_keeps_the_old_file(tmp_pat
         sink.close(commit=False)
         pytest.skip("ffmpeg with libx264 not available")
     for i in range(100):
-        sink.write(frame(i))
+        sink.write_image(frame(i))
     time.sleep(1.5)
     sink._proc.kill()  # no chance to finalise: only the fragmented layout saves the file
     sink._proc.wait()
@@ -203,10 +204,10 @@ def test_failed_video_writer_drops_its_temporary_file(tmp_path):
 def sink_factories():
     names = ["person"] + [f"c{i}" for i in range(1, 16)]
     return {
-        "mot": (lambda p: MotSink(p), lambda s: s.write(1, make_tracks()), "res.txt"),
-        "json": (lambda p: JsonLinesSink(p, names), lambda s: s.write(0, make_tracks()), "res.jsonl"),
-        "csv": (lambda p: CsvSink(p, names), lambda s: s.write(0, make_tracks()), "res.csv"),
-        "video": (lambda p: VideoSink(p, 10, (96, 64)), lambda s: s.write(frame(3)), "res.mp4"),
+        "mot": (lambda p: MotSink(p), lambda s: s.write(result(0, make_tracks())), "res.txt"),
+        "json": (lambda p: JsonLinesSink(p, names), lambda s: s.write(result(0, make_tracks())), "res.jsonl"),
+        "csv": (lambda p: CsvSink(p, names), lambda s: s.write(result(0, make_tracks())), "res.csv"),
+        "video": (lambda p: VideoSink(p, 10, (96, 64)), lambda s: s.write_image(frame(3)), "res.mp4"),
     }
 
 
@@ -245,11 +246,15 @@ def test_sink_accepts_a_reserved_atomic_file(tmp_path):
     reserved = AtomicFile(tmp_path / "r.txt", begin=True)
     sink = MotSink(reserved)
     assert sink.path == tmp_path / "r.txt"
-    sink.write(1, make_tracks())
+    sink.write(result(0, make_tracks()))
     sink.close()
     assert not reserved.active and len((tmp_path / "r.txt").read_text().splitlines()) == 2
     with pytest.raises(TrackerError, match="committed"):
         MotSink(reserved)
+
+
+def result(frame_index: int, tracks: Tracks) -> FrameResult:
+    return FrameResult(frame_index, None, Detections.empty(), tracks)
 
 
 def make_tracks(mask: bool = False) -> Tracks:
@@ -272,10 +277,10 @@ def make_tracks(mask: bool = False) -> Tracks:
 def test_mot_sink_rows(tmp_path):
     path = tmp_path / "res.txt"
     with MotSink(path) as sink:
-        sink.write(1, make_tracks())
-        sink.write(2, Tracks.empty())
-        sink.write(3, make_tracks()[:1])
-        # Flushed per frame: the temporary file is readable before close.
+        sink.write(result(0, make_tracks()))
+        sink.write(result(1, Tracks.empty()))
+        sink.write(result(2, make_tracks()[:1]))
+        sink.flush()  # written per frame by the sink's thread: the temporary file is readable before close
         assert len(sink._file.temp.read_text().splitlines()) == 3
     rows = [line.split(",") for line in path.read_text().splitlines()]
     assert [r[0] for r in rows] == ["1", "1", "3"]
@@ -291,9 +296,10 @@ def test_json_lines_sink_with_masks(tmp_path):
     names = ["person"] + [f"c{i}" for i in range(1, 16)]
     sink = JsonLinesSink(path, names)
     tracks = make_tracks(mask=True)
-    sink.write(0, tracks)
-    sink.write(1, make_tracks())
-    recs = [json.loads(line) for line in sink._file.temp.read_text().splitlines()]  # flushed before close
+    sink.write(result(0, tracks))
+    sink.write(result(1, make_tracks()))
+    sink.flush()
+    recs = [json.loads(line) for line in sink._file.temp.read_text().splitlines()]  # written before close
     sink.close()
     assert [json.loads(line) for line in path.read_text().splitlines()] == recs
     assert recs[0]["frame"] == 0 and recs[1]["frame"] == 1
@@ -309,7 +315,7 @@ def test_json_lines_sink_with_masks(tmp_path):
 def test_csv_sink(tmp_path):
     path = tmp_path / "res.csv"
     with CsvSink(path, ["person"]) as sink:
-        sink.write(4, make_tracks(mask=True))
+        sink.write(result(4, make_tracks(mask=True)))
     rows = list(csv.DictReader(path.open()))
     assert len(rows) == 2 and rows[0]["frame"] == "4" and rows[0]["id"] == "3"
     assert float(rows[0]["x1"]) == pytest.approx(10.12) and rows[0]["label"] == "person"
@@ -337,13 +343,12 @@ def test_check_output_path(tmp_path):
     assert inp.read_bytes() == b"video"  # nothing truncated by failed checks
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write anywhere")
-def test_check_output_path_unwritable(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        with pytest.raises(TrackerError, match="not writable"):
-            check_output_path(ro / "out.mp4")
-    finally:
-        ro.chmod(0o700)
+def test_unwritable_folder_is_refused_before_any_work():
+    """``/proc`` refuses new files for every user, root included (a chmod'ed folder does not stop root):
+    non-root users fail ``os.access`` in the check, root fails when the temporary file is created."""
+    from tracker.io.atomic import reserve
+
+    with pytest.raises(TrackerError, match="/proc"):
+        check_output_path("/proc/out.txt")
+        reserve([("--mot-out", "/proc/out.txt")])
+    assert not Path("/proc/out.txt").exists()

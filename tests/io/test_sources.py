@@ -173,7 +173,7 @@ def test_bundled_sample_video_and_ground_truth_agree():
 @pytest.mark.slow
 def test_default_detector_finds_the_sample_objects():
     from tracker.boxes import iou_matrix
-    from tracker.zoo.detectors import load_detector
+    from tracker.models.detectors import load_detector
 
     det = load_detector("nanodet")
     want = {1: det.classes.index("person"), 2: det.classes.index("person"), 3: det.classes.index("cat")}

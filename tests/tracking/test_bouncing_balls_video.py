@@ -59,7 +59,7 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def embedder():
-    from tracker.zoo.embedders import load_embedder
+    from tracker.models.embedders import load_embedder
 
     return load_embedder("mobilenetv2")
 

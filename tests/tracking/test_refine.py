@@ -101,11 +101,19 @@ class _ListSink:
     def __init__(self):
         self.frames, self.closed = [], False
 
-    def write(self, frame, tracks):
-        self.frames.append((frame, list(tracks.track_id), np.asarray(tracks.xyxy).tolist()))
+    def write(self, result):  # records MOT (1-based) frame numbers
+        tracks = result.tracks
+        self.frames.append((result.frame_index + 1, list(tracks.track_id), np.asarray(tracks.xyxy).tolist()))
 
     def close(self, commit=True):
         self.closed = "committed" if commit else "dropped"
+
+
+class _R:
+    """A FrameResult as a MOT sink reads it: 0-based ``frame_index`` and ``tracks``."""
+
+    def __init__(self, frame_index, tracks):
+        self.frame_index, self.tracks = frame_index, tracks
 
 
 class _T:
@@ -116,9 +124,9 @@ class _T:
 def test_refined_sink_buffers_then_writes_frame_by_frame():
     inner = _ListSink()
     sink = RefinedMotSink(inner, "linear", max_gap=3)
-    sink.write(1, _T([1, 2], [[0, 0, 2, 2], [50, 50, 60, 60]]))
-    sink.write(2, _T([], []))
-    sink.write(3, _T([1], [[4, 0, 6, 2]]))
+    sink.write(_R(0, _T([1, 2], [[0, 0, 2, 2], [50, 50, 60, 60]])))
+    sink.write(_R(1, _T([], [])))
+    sink.write(_R(2, _T([1], [[4, 0, 6, 2]])))
     assert inner.frames == []  # nothing until the end
     sink.close()
     sink.close()
@@ -197,6 +205,6 @@ def test_cli_refine_mistakes(tmp_path, capsys, extra, message):
 def test_refined_sink_passes_a_discard_on_without_writing():
     inner = _ListSink()
     sink = RefinedMotSink(inner, "gsi")
-    sink.write(1, _T([1], [[0, 0, 2, 2]]))
+    sink.write(_R(0, _T([1], [[0, 0, 2, 2]])))
     sink.close(commit=False)
     assert inner.frames == [] and inner.closed == "dropped"

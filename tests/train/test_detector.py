@@ -5,7 +5,7 @@ import pytest
 
 from tracker.train.datasets import load_dataset, make_shapes_dataset
 from tracker.train.detector import detection_loss, random_box_map, train_detector
-from tracker.zoo.fcn_detector import encode_grid, load_fcn_detector
+from tracker.models.detectors.fcn import encode_grid, load_fcn_detector
 
 
 def test_loss_is_small_for_a_prediction_matching_the_target():

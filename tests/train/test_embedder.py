@@ -33,7 +33,7 @@ def _make_identities(root, n_ids: int = 6, per_id: int = 16, h: int = 64, w: int
 @pytest.mark.slow
 def test_training_improves_separation_and_loads(tmp_path, capsys):
     from tracker.cli import main
-    from tracker.zoo.embedders import load_embedder
+    from tracker.models.embedders import load_embedder
 
     data = tmp_path / "ids"
     _make_identities(data)
@@ -47,7 +47,7 @@ def test_training_improves_separation_and_loads(tmp_path, capsys):
     cfg = json.loads((out / "embedder.json").read_text())
     before, after = cfg["separation_before"], cfg["separation_after"]
     assert after["gap"] > before["gap"] + 0.05, (before, after)
-    assert after["auc"] >= before["auc"] - 0.01, (before, after)
+    assert after["auc"] > before["auc"], (before, after)
     assert cfg["loss_history"][-1] < cfg["loss_history"][0]
 
     emb = load_embedder(str(out))

@@ -46,7 +46,7 @@ def test_iou_metrics():
 
 @pytest.mark.slow
 def test_training_clearly_beats_background_baseline(tmp_path):
-    from tracker.zoo.fcn_segmentation import FcnSegmenter
+    from tracker.models.segmenters.fcn import FcnSegmenter
 
     data = make_shapes_segmentation(tmp_path / "shapes", n=120, seed=1, size=96)
     # Head-only training is the fastest way to a clear signal on 2 CPU cores (~25 s of training here).

@@ -94,7 +94,7 @@ def _print(frame_index: int, detections, names, fmt: str) -> None:
 
 
 def run(args) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _run(args, stops))
 
@@ -115,7 +115,7 @@ def _reserve_output(args, image) -> "AtomicFile | None":
 
 
 def _run(args, stops) -> int:
-    from ..zoo.detectors import load_detector
+    from ..models.detectors import load_detector
 
     image = _read_image(args.input) if _is_image(args.input) else None
     out = _reserve_output(args, image)
@@ -136,7 +136,7 @@ def _detect_image(args, image, detector, names, out) -> int:
     if out is not None:
         import cv2
 
-        from ..draw import draw_detections
+        from ..render.draw import draw_detections
 
         # The temporary name ends in the real extension, so imwrite picks the same format.
         if not cv2.imwrite(str(out.temp), draw_detections(image.copy(), detections, names)):
@@ -161,13 +161,13 @@ def _detect_video(args, detector, names, out, stops) -> int:
                     with stops.deferred():  # printed and drawn together, or neither
                         _print(frame.index, detections, names, args.format)
                         if out is not None:
-                            from ..draw import draw_detections
+                            from ..render.draw import draw_detections
                             from ..io.sinks import VideoSink
 
                             if sink is None:
                                 h, w = frame.image.shape[:2]
                                 sink = VideoSink(out, source.fps or 30.0, (w, h))
-                            sink.write(draw_detections(frame.image.copy(), detections, names))
+                            sink.write_image(draw_detections(frame.image.copy(), detections, names))
                         n += 1
             except KeyboardInterrupt:
                 interrupted = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-# Kept in step with tracker.evaluate.BENCHMARKS (not imported: --help must not load numpy/TrackEval).
+# Kept in step with tracker.eval.tracking.BENCHMARKS (not imported: --help must not load numpy/TrackEval).
 BENCHMARK_CHOICES = ("MOT15", "MOT16", "MOT17", "MOT20", "DanceTrack")
 
 
@@ -33,7 +33,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..evaluate import evaluate_mot, format_table
+    from ..eval.tracking import evaluate_mot, format_table
 
     scores = evaluate_mot(args.gt, args.pred, benchmark=args.benchmark)
     if args.json:

@@ -32,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..detection_metrics import evaluate_detections
+    from ..eval.detection import evaluate_detections
 
     m = evaluate_detections(args.gt, args.pred, frame_base=args.frame_base, verbose=args.verbose)
     if args.json:

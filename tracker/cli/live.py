@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .track import _run_video, add_tracking_options
+from .track import add_tracking_options
+from .track import run as run_track
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -17,13 +18,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("source", nargs="?", default="0", help="camera index, stream URL or video file (default 0)")
     add_tracking_options(p)
-    p.set_defaults(func=run, show=None)
+    p.set_defaults(func=run, show=None, live=True, frames_only=True)  # a MOT folder: detect on its images
     return p
 
 
 def run(args) -> int:
-    if args.show is None or args.show is False:
-        from ..live import display_available
+    if not args.show:
+        from ..render.display import display_available
 
         args.show = display_available()
-    return _run_video(args, live=True)
+    return run_track(args)

@@ -12,7 +12,7 @@ def add_parser(subparsers):
         "models",
         help="list the model zoo (detectors, backbones, embedders, segmenters)",
         description="List the models the zoo can build; * marks the default of each task. "
-        "Sources and checksums of shipped weights are in tracker/zoo/NOTICE.",
+        "Sources and checksums of shipped weights are in tracker/models/NOTICE.",
     )
     p.add_argument("--task", default=None, help="only this task (detector, backbone, embedder, segmenter)")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -30,7 +30,7 @@ def _short(text: str) -> str:
 
 def run(args) -> int:
     from ..errors import TrackerError
-    from ..zoo.registry import entries
+    from ..models.registry import entries
 
     rows = entries(args.task)
     if args.task and not rows:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +12,6 @@ from ..errors import TrackerError
 from .checks import checked
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
-
-# BGR colours for classes 1, 2, ... (background is left untouched).
-PALETTE = np.array(
-    [(60, 220, 60), (60, 60, 230), (230, 140, 40), (40, 200, 230), (200, 60, 200), (230, 230, 60), (120, 120, 255)],
-    np.uint8,
-)
-
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -50,39 +42,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def labels_of(prob: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """``(H, W)`` class ids from a segmenter's output: thresholded ``(H, W)`` map or argmax of ``(H, W, C)``."""
-    prob = np.asarray(prob)
-    if prob.ndim == 2:
-        return (prob >= threshold).astype(np.uint8)
-    return prob.argmax(axis=-1).astype(np.uint8)
-
-
-def overlay(image_bgr: np.ndarray, labels: np.ndarray, opacity: float = 0.5, class_names=None) -> np.ndarray:
-    """Blend a colour per non-background class into ``image_bgr`` (a new array); outline each region."""
-    import cv2
-
-    out = image_bgr.copy()
-    present = [int(c) for c in np.unique(labels) if c != 0]
-    for c in present:
-        region = labels == c
-        colour = PALETTE[(c - 1) % len(PALETTE)]
-        out[region] = (out[region] * (1 - opacity) + colour * opacity).astype(np.uint8)
-        contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cv2.drawContours(out, contours, -1, tuple(int(v) for v in colour), max(1, round(min(out.shape[:2]) / 360)))
-    if class_names is not None and present:
-        from ..draw import draw_text
-
-        draw_text(out, ", ".join(class_names[c] if c < len(class_names) else str(c) for c in present))
-    return out
-
-
 def _is_image(spec: str) -> bool:
     return Path(spec).suffix.lower() in IMAGE_SUFFIXES
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._signals import run_stoppable
+    from ..stops import run_stoppable
 
     return run_stoppable(lambda stops: _run(args, stops))
 
@@ -112,7 +77,7 @@ def _run(args: argparse.Namespace, stops) -> int:
     outputs = {}
     try:
         outputs = reserve(named)
-        from ..zoo.segmenters import load_segmenter
+        from ..models.segmenters import load_segmenter
 
         segmenter = load_segmenter(args.model)
         if image_in:
@@ -130,6 +95,8 @@ def _run_image(args, source, segmenter, outputs) -> int:
     frame = next(iter(source), None)
     if frame is None:
         raise TrackerError(f"cannot read image {args.source}")
+    from ..render.segmentation import labels_of, overlay
+
     labels = labels_of(segmenter(frame.image), args.threshold)
     # Temporary names end in the real extension, so imwrite picks the same format.
     if not cv2.imwrite(str(outputs["--out"].temp), overlay(frame.image, labels, args.opacity, segmenter.classes)):
@@ -147,46 +114,17 @@ def _run_image(args, source, segmenter, outputs) -> int:
 
 
 def _run_video(args, source, segmenter, out, stops) -> int:
-    from ..io.sinks import VideoSink
+    from ..render.segmentation import segment_frames
+    from ..render.video import AnnotatedVideoSink
+    from ..runner import drive, write_frames
 
-    progress = None
-    if not args.quiet and not source.is_live:
-        from tqdm import tqdm
-
-        total = source.length if args.max_frames is None else min(source.length or args.max_frames, args.max_frames)
-        progress = tqdm(total=total, unit="frame", desc=Path(str(args.source)).name, file=sys.stderr)
-    sink = None
-    n, busy = 0, 0.0
-    interrupted = False
-    try:
-        for frame in source:
-            t = time.perf_counter()
-            labels = labels_of(segmenter(frame.image), args.threshold)
-            busy += time.perf_counter() - t
-            image = overlay(frame.image, labels, args.opacity, segmenter.classes)
-            with stops.deferred():
-                if sink is None:
-                    h, w = frame.image.shape[:2]
-                    sink = VideoSink(out, source.fps or 30.0, (w, h))
-                sink.write(image)
-                n += 1
-            if progress is not None:
-                progress.update(1)
-            if args.max_frames and n >= args.max_frames:
-                break
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if progress is not None:
-            progress.close()
-        if sink is not None:
-            with stops.deferred():
-                sink.close(commit=n > 0)  # no frame is an error below: keep the old file
-    if n == 0:
+    sink = AnnotatedVideoSink(out, source.fps, annotator=lambda result: result.image)  # already drawn
+    frames = segment_frames(source, segmenter, args.threshold, args.opacity)
+    stats = drive(write_frames(frames, [sink]), max_frames=args.max_frames,
+                  progress=not (args.quiet or source.is_live), total=source.length, desc=Path(str(args.source)).name)  # fmt: skip
+    if stats.frames == 0:
         raise TrackerError(f"no frames read from {args.source}")
     if not args.quiet:
-        print(
-            f"{n} frames, segmenter {1000 * busy / n:.1f} ms/frame -> {args.out} ({sink.codec_used})",
-            file=sys.stderr,
-        )
-    return stops.exit_code if interrupted else 0
+        ms = 1000 * stats.busy / stats.frames
+        print(f"{stats.frames} frames, segmenter {ms:.1f} ms/frame -> {args.out} ({sink.codec_used})", file=sys.stderr)
+    return stops.exit_code if stats.interrupted else 0

@@ -17,7 +17,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "Metric learning for the DeepSORT appearance embedder: ImageNet MobileNetV2 truncated at --layer, "
             "trained with a batch-hard triplet loss on DATA_DIR/<identity>/*.jpg|png. Prints the loss per epoch and "
             "same/different-identity separation on held-out crops before and after. Use the result with "
-            "`tracker track ... --embedder DIR` (or tracker.zoo.embedders.load_embedder(DIR))."
+            "`tracker track ... --embedder DIR` (or tracker.models.embedders.load_embedder(DIR))."
         ),
     )
     p.add_argument("data", type=Path, help="folder with one sub-folder of crops per identity")
@@ -48,7 +48,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..zoo.embedders import CONFIG_NAME
+    from ..models.embedders import CONFIG_NAME
 
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise TrackerError(f"{args.out} exists and is not empty (use --overwrite)")

@@ -46,6 +46,11 @@ def is_sequence_dir(path: str | Path) -> bool:
     return p.is_dir() and (p / "seqinfo.ini").is_file()
 
 
+def has_detection_file(path: str | Path) -> bool:
+    """A sequence folder with ``det/det.txt``: ``tracker track`` tracks those detections (no frames needed)."""
+    return is_sequence_dir(path) and Path(path, "det", "det.txt").is_file()
+
+
 def read_seqinfo(path: str | Path) -> SeqInfo:
     """Read ``seqinfo.ini`` (``path`` is the file or the sequence folder).
 
@@ -175,11 +180,17 @@ def read_detections(
     return out
 
 
+#: Class names of a MOTChallenge ``det.txt``: its rows are pedestrians, class id 0 here (the one place
+#: that says so; JSON/CSV outputs of a detection file label them with it).
+MOT_CLASSES = ("person",)
+
+
 @dataclass
 class Sequence:
     info: SeqInfo
     detections: dict[int, Detections]
     path: Path
+    classes: tuple[str, ...] = MOT_CLASSES
 
     def frames(self) -> Iterator[tuple[int, Detections]]:
         """Yield ``(frame, detections)`` for every frame 1..length, empty where none."""

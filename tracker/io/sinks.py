@@ -3,7 +3,13 @@
 Every sink is transactional (:mod:`tracker.io.atomic`): it writes a hidden temporary file beside its
 target and ``close()`` moves it into place, so an existing output is replaced only by a finished one and
 a crash or SIGKILL leaves it untouched; ``close(commit=False)`` drops the run's file instead. Two sinks
-(or two processes) on one target are refused by a lock. The video sink encodes through an ffmpeg child
+(or two processes) on one target are refused by a lock.
+
+Every sink takes ``write(result: FrameResult)`` (see :class:`tracker.records.Sink`) and does its work
+behind one bounded queue and thread of its own (:class:`QueuedWorker`): ``write`` returns once the
+frame is queued. Measured with 20 tracks per frame (``/tmp``-style local disk): MOT 0.36 ms, JSON
+0.26 ms, CSV 0.18 ms per frame in the caller's thread, but JSON with 1280x720 masks 54 ms (the RLE
+encoding), half a NanoDet frame on this CPU; the thread takes that off the model's path. The video sink encodes through an ffmpeg child
 that does not receive the terminal's Ctrl+C, so closing its stdin after ``KeyboardInterrupt`` still
 finalises a playable file, and writes fragmented mp4 so even a killed run's temporary file plays.
 """
@@ -25,10 +31,11 @@ import numpy as np
 
 from ..errors import TrackerError
 from .atomic import AtomicFile
+from .rle import mask_to_rle
 
 __all__ = [
-    "VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "VIDEO_SUFFIXES",
-    "check_output_path", "check_video_suffix", "track_records", "mask_to_rle",
+    "VideoSink", "MotSink", "JsonLinesSink", "CsvSink", "QueuedWorker", "VIDEO_SUFFIXES",
+    "check_output_path", "check_video_suffix", "track_records",
 ]  # fmt: skip
 
 #: Containers the video sink writes (both through ffmpeg/libx264 and OpenCV's mp4v; each checked to
@@ -111,13 +118,71 @@ def _begin(path) -> AtomicFile:
     return AtomicFile(path, begin=True)
 
 
-# -- video --------------------------------------------------------------------------------------
-
-
 def _keep(exc_type) -> bool:
     """A ``with`` block's output is kept when it ends normally or by Ctrl-C (the frames so far), and
     dropped on an error (the old file stays)."""
     return exc_type is None or issubclass(exc_type, KeyboardInterrupt)
+
+
+_STOP = object()
+
+
+class QueuedWorker:
+    """One bounded queue and one thread that runs ``_handle(item)`` for each queued item, in order.
+
+    ``_submit`` blocks when the thread is ``queue_size`` items behind (memory stays bounded). After a
+    failure the thread keeps draining so producers never block; ``_raise_if_failed`` reports it.
+    """
+
+    _error: BaseException | None = None
+
+    def _start_worker(self, name: str, queue_size: int = 16) -> None:
+        self._error = None
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(queue_size)))
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def _handle(self, item) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _work(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                try:
+                    if item is _STOP:
+                        return
+                    if self._error is None:
+                        self._handle(item)
+                finally:
+                    self._queue.task_done()
+        except BaseException as exc:
+            self._error = exc
+            while True:
+                item = self._queue.get()
+                self._queue.task_done()
+                if item is _STOP:
+                    return
+
+    def _submit(self, item) -> None:
+        self._queue.put(item)
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is handled (written to the temporary file)."""
+        self._queue.join()
+        self._raise_if_failed()
+
+    def _finish_worker(self) -> None:
+        """Wait until every queued item is handled (or the thread failed)."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout=60)
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise TrackerError(f"{self.path}: writing failed ({type(self._error).__name__}: {self._error})")
+
+
+# -- video --------------------------------------------------------------------------------------
 
 
 
@@ -136,11 +201,8 @@ def _ffmpeg_with_x264() -> str | None:
     return exe if "libx264" in out else None
 
 
-_STOP = object()
-
-
-class VideoSink:
-    """Write BGR frames to a video file on a background thread.
+class VideoSink(QueuedWorker):
+    """Write each result's frame (``result.image``, BGR) to a video file on a background thread.
 
     ``codec="auto"`` prefers H.264 (libx264, yuv420p, fragmented mp4 -> browser-playable and playable
     after an interruption) through the ffmpeg shipped with ``imageio-ffmpeg``, and falls back to
@@ -196,9 +258,7 @@ class VideoSink:
         except BaseException:
             self._file.discard()
             raise
-        self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(queue_size)))
-        self._thread = threading.Thread(target=self._run, name=f"video-sink:{self.path.name}", daemon=True)
-        self._thread.start()
+        self._start_worker(f"video-sink:{self.path.name}", queue_size)
 
     def _start_ffmpeg(self, exe: str, crf: int) -> None:
         self._pad_w, self._pad_h = self.width + self.width % 2, self.height + self.height % 2
@@ -228,26 +288,20 @@ class VideoSink:
             raise TrackerError(f"{self.path}: OpenCV cannot write video with codec {fourcc!r}")
         self._cv_writer = writer
 
-    def _run(self) -> None:
-        try:
-            while True:
-                item = self._queue.get()
-                if item is _STOP:
-                    return
-                if self._error is not None:
-                    continue  # drain so producers never block
-                if self._proc is not None:
-                    self._proc.stdin.write(memoryview(np.ascontiguousarray(item)).cast("B"))
-                else:
-                    self._cv_writer.write(item)
-                self.frames_written += 1
-        except BaseException as exc:
-            self._error = exc
-            # Keep draining so write() never blocks on a full queue after a failure.
-            while self._queue.get() is not _STOP:
-                pass
+    def _handle(self, item) -> None:
+        if self._proc is not None:
+            self._proc.stdin.write(memoryview(np.ascontiguousarray(item)).cast("B"))
+        else:
+            self._cv_writer.write(item)
+        self.frames_written += 1
 
-    def write(self, image_bgr: np.ndarray) -> None:
+    def write(self, result) -> None:
+        """Queue ``result.image`` (a :class:`~tracker.records.FrameResult`); see :meth:`write_image`."""
+        if result.image is None:
+            raise TrackerError(f"{self.path}: a video needs frames, and this result has none (a detection file?)")
+        self.write_image(result.image)
+
+    def write_image(self, image_bgr: np.ndarray) -> None:
         """Queue one BGR uint8 frame of the declared size (blocks when the encoder is behind)."""
         if self._closed:
             raise TrackerError(f"{self.path}: video sink is closed")
@@ -269,7 +323,7 @@ class VideoSink:
         else:
             # The caller may reuse its buffer while the frame waits in the queue.
             img = img.copy()
-        self._queue.put(img)
+        self._submit(img)
 
     def _ffmpeg_stderr(self) -> str:
         """ffmpeg's last error line once it has exited ('' while it runs; read once, kept)."""
@@ -300,8 +354,7 @@ class VideoSink:
         self._closed = True
         ok = False
         try:
-            self._queue.put(_STOP)
-            self._thread.join(timeout=60)
+            self._finish_worker()
             status = 0
             if self._proc is not None:
                 try:
@@ -352,15 +405,6 @@ def _label(class_id: int, class_names: Sequence[str] | None) -> str:
     return str(class_id)
 
 
-def mask_to_rle(mask: np.ndarray) -> dict:
-    """COCO RLE of one ``(H, W)`` boolean mask as JSON-ready ``{"size": [h, w], "counts": str}``."""
-    from pycocotools import mask as mask_utils
-
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    counts = rle["counts"]
-    return {"size": [int(v) for v in rle["size"]], "counts": counts.decode("ascii") if isinstance(counts, bytes) else counts}
-
-
 def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict]:
     """Tracks as JSON-ready dicts: ``{"id", "xyxy" (2 dp), "score", "class_id", "label"[, "mask" RLE]}``."""
     out = []
@@ -380,14 +424,12 @@ def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict
     return out
 
 
-_rle = mask_to_rle  # older private name, used by tracker.masks
+class _TextSink(QueuedWorker):
+    """A text output: ``write(result)`` queues the frame; the sink's thread formats it (:meth:`_format`)
+    and writes it to the temporary file in one call, flushed per frame (a killed run leaves whole
+    frames), and ``close`` moves the file into place."""
 
-
-class _TextSink:
-    """A text output written to its temporary file, one ``write`` call per frame (so an interrupt
-    between two calls never leaves half a frame), flushed per frame, moved into place by ``close``."""
-
-    def __init__(self, path: str | os.PathLike | AtomicFile) -> None:
+    def __init__(self, path: str | os.PathLike | AtomicFile, queue_size: int = 64) -> None:
         self.path = path.path if isinstance(path, AtomicFile) else Path(os.fspath(path))
         self._file = _begin(path)
         try:
@@ -395,16 +437,35 @@ class _TextSink:
         except BaseException:
             self._file.discard()
             raise
+        self._start_worker(f"{type(self).__name__}:{self.path.name}", queue_size)
+
+    def _format(self, result) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _handle(self, result) -> None:
+        self._emit(self._format(result))
+
+    def write(self, result) -> None:
+        """Queue one frame's :class:`~tracker.records.FrameResult` (blocks when the writer is behind)."""
+        if self._fh.closed:
+            raise TrackerError(f"{self.path}: sink is closed")
+        self._raise_if_failed()
+        self._submit(result)
 
     def _emit(self, text: str) -> None:
-        self._fh.write(text)
-        self._fh.flush()
+        if text:
+            self._fh.write(text)
+            self._fh.flush()
 
     def close(self, commit: bool = True) -> None:
-        """Close the file and move it into place (``commit=False``: drop it, keep the old file). Idempotent."""
+        """Write what is queued, close the file and move it into place (``commit=False``: drop it, keep
+        the old file). Idempotent. A failed write drops the file and raises :class:`TrackerError`."""
+        if self._fh.closed:
+            return
         try:
-            if not self._fh.closed:
-                self._fh.close()
+            self._finish_worker()
+            self._fh.close()
+            self._raise_if_failed()
         except BaseException:
             self._file.discard()
             raise
@@ -423,13 +484,13 @@ class _TextSink:
 class MotSink(_TextSink):
     """MOTChallenge result file: ``frame,id,x,y,w,h,score,-1,-1,-1`` rows, 1-based frames, flushed per frame."""
 
-    def write(self, frame_number_1based: int, tracks) -> None:
-        """Append the rows of one frame (``frame_number_1based`` = source index + 1)."""
+    def _format(self, result) -> str:
         from .mot import write_rows
 
         buf = io.StringIO()
-        write_rows(buf, int(frame_number_1based), tracks.track_id, tracks.xyxy, tracks.score)
-        self._emit(buf.getvalue())
+        tracks = result.tracks
+        write_rows(buf, int(result.frame_index) + 1, tracks.track_id, tracks.xyxy, tracks.score)
+        return buf.getvalue()
 
 
 class JsonLinesSink(_TextSink):
@@ -442,10 +503,9 @@ class JsonLinesSink(_TextSink):
         super().__init__(path)
         self.class_names = list(class_names) if class_names is not None else None
 
-    def write(self, frame_index: int, tracks) -> None:
-        """Append one frame's line (``frame_index`` is the source's 0-based index)."""
-        rec = {"frame": int(frame_index), "tracks": track_records(tracks, self.class_names)}
-        self._emit(json.dumps(rec, separators=(",", ":")) + "\n")
+    def _format(self, result) -> str:
+        rec = {"frame": int(result.frame_index), "tracks": track_records(result.tracks, self.class_names)}
+        return json.dumps(rec, separators=(",", ":")) + "\n"
 
 
 class CsvSink(_TextSink):
@@ -456,7 +516,7 @@ class CsvSink(_TextSink):
     def __init__(self, path, class_names: Sequence[str] | None = None) -> None:
         super().__init__(path)
         self.class_names = list(class_names) if class_names is not None else None
-        self._emit(self._rows([self.HEADER]))
+        self._submit(_Text(self._rows([self.HEADER])))
 
     @staticmethod
     def _rows(rows) -> str:
@@ -464,14 +524,18 @@ class CsvSink(_TextSink):
         csv.writer(buf).writerows(rows)
         return buf.getvalue()
 
-    def write(self, frame_index: int, tracks) -> None:
-        """Append one frame's rows (``frame_index`` is the source's 0-based index)."""
+    def _format(self, result) -> str:
+        if isinstance(result, _Text):
+            return result
         rows = [
-            [int(frame_index), rec["id"], *rec["xyxy"], rec["score"], rec["class_id"], rec["label"]]
-            for rec in track_records(_no_mask(tracks), self.class_names)
+            [int(result.frame_index), rec["id"], *rec["xyxy"], rec["score"], rec["class_id"], rec["label"]]
+            for rec in track_records(_no_mask(result.tracks), self.class_names)
         ]
-        if rows:
-            self._emit(self._rows(rows))
+        return self._rows(rows) if rows else ""
+
+
+class _Text(str):
+    """Text queued as is (the CSV header)."""
 
 
 def _no_mask(tracks):

@@ -30,7 +30,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..errors import TrackerError
-from ..live import NewestFrameSlot
+from .slot import NewestFrameSlot
 
 __all__ = ["Frame", "Source", "open_source", "IMAGE_EXTENSIONS", "STREAM_SCHEMES"]
 

@@ -1,6 +1,7 @@
-"""Annotators that keep state across frames (heatmaps, traces) and analytics overlays.
+"""Drawing on frames: annotation, the annotated-video sink, the display window, and annotators that keep
+state across frames (heatmaps, traces) and analytics overlays.
 
-Each draws in place on a BGR uint8 frame and returns it, like :mod:`tracker.draw`.
+Each annotator draws in place on a BGR uint8 frame and returns it.
 """
 
 from __future__ import annotations

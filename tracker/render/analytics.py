@@ -15,7 +15,7 @@ ZONE_COLOR = (255, 160, 0)  # azure
 
 
 def _scale(image: np.ndarray) -> tuple[float, int]:
-    """Font scale and thickness legible from 320 px to 4K (the rule of :mod:`tracker.draw`)."""
+    """Font scale and thickness legible from 320 px to 4K (the rule of :mod:`tracker.render.draw`)."""
     s = max(0.4, min(image.shape[:2]) / 720.0)
     return 0.5 * s, max(1, int(round(1.5 * s)))
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..analytics.anchors import anchor_points, check_anchor
-from ..draw import color_for
+from .draw import color_for
 
 __all__ = ["Traces"]
 

@@ -161,10 +161,18 @@ class _FrameTracks(NamedTuple):
     score: np.ndarray
 
 
+class _Frame(NamedTuple):
+    """What a MOT sink reads of a ``FrameResult``: the 0-based frame index and its tracks."""
+
+    frame_index: int
+    tracks: _FrameTracks
+
+
 class RefinedMotSink:
     """Wraps a MOT results sink: buffers every frame, and on :meth:`close` writes the refined rows.
 
-    ``write(frame, tracks)`` has the sink's signature, so the CLI swaps it in without other changes.
+    ``write(result)`` / ``close(commit)`` are the sink interface (``tracker.records.Sink``), so the CLI
+    swaps it in for the MOT sink without other changes.
     """
 
     def __init__(self, sink, method: str, max_gap: int = MAX_GAP, tau: float = TAU):
@@ -174,7 +182,8 @@ class RefinedMotSink:
         self._parts: list[tuple] = []
         self._closed = False
 
-    def write(self, frame: int, tracks) -> None:
+    def write(self, result) -> None:
+        frame, tracks = int(result.frame_index) + 1, result.tracks  # MOT frames are 1-based
         n = len(tracks.track_id)
         if n:
             xyxy = np.asarray(tracks.xyxy, float).reshape(-1, 4)
@@ -203,6 +212,7 @@ class RefinedMotSink:
             bounds = np.flatnonzero(np.diff(r.frame)) + 1
             for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(r.frame)]):
                 if hi > lo:
-                    self.sink.write(int(r.frame[lo]), _FrameTracks(r.track_id[lo:hi], r.xyxy[lo:hi], r.score[lo:hi]))
+                    tracks = _FrameTracks(r.track_id[lo:hi], r.xyxy[lo:hi], r.score[lo:hi])
+                    self.sink.write(_Frame(int(r.frame[lo]) - 1, tracks))
         finally:
             self.sink.close()

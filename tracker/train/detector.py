@@ -1,4 +1,4 @@
-"""Transfer learning for the sliding-grid detector (:mod:`tracker.zoo.fcn_detector`).
+"""Transfer learning for the sliding-grid detector (:mod:`tracker.models.detectors.fcn`).
 
 Two phases, as in the chapter: first the ImageNet backbone is frozen and only the head learns (the
 backbone then is a fixed function, so its features are computed once per image and cached, which makes
@@ -12,7 +12,7 @@ binary cross-entropy on objectness at every cell; at positive cells, BCE on the 
 weigh 4x: on 500 generated shapes that raised held-out mAP@[.5:.95] from 0.53 to 0.59 (frozen phase only).
 
 At the end the detector is evaluated on the held-out split with pycocotools
-(:func:`tracker.detection_metrics.evaluate_detections`).
+(:func:`tracker.eval.detection.evaluate_detections`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _load_arrays(ds: DetectionDataset, hw: tuple[int, int], stride: int, anchor:
     """Images resized to ``hw`` (RGB uint8) and their grid targets; flipped copies appended if ``flip``."""
     import cv2
 
-    from ..zoo.fcn_detector import encode_grid
+    from ..models.detectors.fcn import encode_grid
 
     h, w = hw
     gh, gw = h // stride, w // stride
@@ -177,7 +177,7 @@ def train_detector(
     seed: int = 0,
     log: Callable[[str], None] = print,
 ) -> TrainResult:
-    """Train a :class:`~tracker.zoo.fcn_detector.FcnDetector` on ``train``; evaluate on ``val``.
+    """Train a :class:`~tracker.models.detectors.fcn.FcnDetector` on ``train``; evaluate on ``val``.
 
     Args:
         epochs: total epochs; the first ``freeze_epochs`` train the head on a frozen backbone, the
@@ -191,7 +191,7 @@ def train_detector(
         :class:`TrainResult` with the detector, per-epoch losses and the held-out metrics
         (``map50``, ``map``) when ``val`` is given.
     """
-    from ..zoo.fcn_detector import STRIDES, FcnDetector, build_fcn_detector, default_anchor
+    from ..models.detectors.fcn import STRIDES, FcnDetector, build_fcn_detector, default_anchor
 
     if len(train) == 0:
         raise TrackerError("the training set is empty")
@@ -254,7 +254,7 @@ def train_detector(
 
 def evaluate_detector(detector: Any, dataset: DetectionDataset, score_threshold: float = 0.05) -> dict:
     """COCO mAP of ``detector`` on ``dataset`` (a low score threshold, as mAP ranks by score)."""
-    from ..detection_metrics import evaluate_detections
+    from ..eval.detection import evaluate_detections
 
     saved = getattr(detector, "score_threshold", None)
     if saved is not None:
@@ -269,7 +269,7 @@ def evaluate_detector(detector: Any, dataset: DetectionDataset, score_threshold:
 
 def random_box_map(dataset: DetectionDataset, boxes_per_image: int = 10, seed: int = 0) -> dict:
     """The chance level: mAP of random boxes (random class, size and score) scored the same way."""
-    from ..detection_metrics import evaluate_detections
+    from ..eval.detection import evaluate_detections
     from ..detections import Detections
 
     rng = np.random.default_rng(seed)

@@ -7,7 +7,7 @@ distance of the L2-normalised embeddings) and asks for ``margin`` between them. 
 stay frozen (batches of a few identities are too small to estimate them).
 
 The result folder holds ``embedder.json`` (layer, crop size, projection size) and
-``embedder.weights.h5``; :func:`tracker.zoo.embedders.load_embedder` loads it.
+``embedder.weights.h5``; :func:`tracker.models.embedders.load_embedder` loads it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import TrackerError
+from ..models.embedders.cnn import build_model
 
 __all__ = ["build_model", "load_identity_folder", "separation", "train_embedder", "TrainResult", "batch_hard_triplet_loss"]
 
@@ -34,19 +35,6 @@ class TrainResult:
     after: dict
     history: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def build_model(layer: str, crop_size, weights: Any = "imagenet", dim: int | None = None) -> Any:
-    """Truncated MobileNetV2 + pooling (+ a linear projection to ``dim`` if given): RGB 0..255 -> (N, D)."""
-    import keras
-
-    from ..embedder import truncated_mobilenetv2
-
-    base = truncated_mobilenetv2(layer, weights=weights, crop_size=tuple(crop_size))
-    if not dim:
-        return base
-    out = keras.layers.Dense(int(dim), use_bias=False, name="projection")(base.output)
-    return keras.Model(base.input, out, name=f"{base.name}_proj{dim}")
 
 
 def load_identity_folder(data_dir: str | Path, crop_size) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -131,7 +119,7 @@ def train_embedder(
     import keras
     import tensorflow as tf
 
-    from ..embedder import DEFAULT_CROP, DEFAULT_LAYER
+    from ..models.embedders.cnn import DEFAULT_CROP, DEFAULT_LAYER
 
     layer = layer or DEFAULT_LAYER
     crop = tuple(int(v) for v in (crop_size or DEFAULT_CROP))
@@ -187,7 +175,7 @@ def train_embedder(
     if log:
         log(f"after: same {after['same']:.3f} diff {after['diff']:.3f} AUC {after['auc']:.3f} ({seconds:.1f} s)")
 
-    from ..zoo.embedders import CONFIG_NAME, WEIGHTS_NAME
+    from ..models.embedders import CONFIG_NAME, WEIGHTS_NAME
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -227,7 +227,7 @@ def train_segmenter(
     """
     import keras
 
-    from ..zoo.fcn_segmentation import FcnSegmenter
+    from ..models.segmenters.fcn import FcnSegmenter
 
     if epochs < 1:
         raise TrackerError(f"epochs must be >= 1, got {epochs}")

@@ -1,0 +1,1 @@
+"""Scoring: tracking (HOTA/MOTA/IDF1 via TrackEval) and detection (COCO mAP via pycocotools)."""
