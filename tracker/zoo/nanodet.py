@@ -131,6 +131,8 @@ class NanoDetDetector:
             COCO-80 index either way.
         max_detections: at most this many boxes per frame (the graph caps at 100).
         threads: interpreter threads (default: up to 4 CPU cores).
+        agnostic: also suppress overlapping boxes of different classes (one person reported as
+            person + cat + dog; :func:`tracker.zoo.cross_class.suppress_cross_class`).
 
     Each instance owns one TFLite interpreter: call it from one thread at a time.
     """
@@ -145,7 +147,9 @@ class NanoDetDetector:
         max_detections: int = 100,
         threads: int | None = None,
         weights: str | os.PathLike | None = None,
+        agnostic: bool = False,
     ):
+        self.agnostic = bool(agnostic)
         self.conf = float(conf)
         self.iou = float(iou)
         self.max_detections = min(int(max_detections), GRAPH_MAX_DETECTIONS)
@@ -174,7 +178,12 @@ class NanoDetDetector:
         # TFLite pads the NMS output to its fixed length with zero-score rows.
         n = min(int(np.count_nonzero(out["scores"] >= max(self.conf, 1e-6))), self.max_detections)
         xyxy = (out["boxes"][:n].astype(np.float64) - [px, py, px, py]) / scale
-        return Detections(xyxy, out["scores"][:n], out["classes"][:n].astype(np.int64))
+        det = Detections(xyxy, out["scores"][:n], out["classes"][:n].astype(np.int64))
+        if self.agnostic:
+            from .cross_class import suppress_cross_class
+
+            det = suppress_cross_class(det, self.iou)
+        return det
 
     def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
         """One ``Detections`` per frame (the graph takes one image at a time)."""
