@@ -127,3 +127,14 @@ def test_agnostic_leaves_no_cross_class_pairs(model, photo):
 
     d = registry.load(model, "detector", conf=0.1, agnostic=True)(bgr(photo))
     assert cross_class_pairs(d, 0.5) == 0
+
+
+def test_pipeline_tracks_carry_movenet_keypoints():
+    from tracker.pipeline import Pipeline
+
+    pipe = Pipeline("movenet", embedder=None)
+    frame = bgr("astronaut")
+    results = [pipe.process(frame, i) for i in range(6)]
+    tracks = results[-1].tracks
+    assert len(tracks) == 1 and tracks.det_index[0] == 0
+    np.testing.assert_array_equal(tracks.data["keypoints"][0], results[-1].detections.data["keypoints"][0])
