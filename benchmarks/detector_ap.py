@@ -24,7 +24,8 @@ MotChallenge2DBox preprocessing, which removes predictions matched to those rows
 
 Detectors run on every class (as ``tracker track`` does by default) with ``conf=0.05`` for AP; only
 their person boxes are scored. Rows ``+agnostic`` apply :func:`tracker.zoo.cross_class.suppress_cross_class`
-(the detectors' ``agnostic=True``) to the same outputs; rows ``person-only`` pass ``classes=["person"]``.
+(IoU > 0.7, what the detectors' ``agnostic=True`` does) to the same outputs; the other rows are
+``agnostic=False``; rows ``person-only`` pass ``classes=["person"]``.
 
 Run (from the repository root)::
 
@@ -48,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 POSITIVE = {1}
 IGNORE = {2, 7, 8, 12}
 
-# name -> (zoo name, kwargs for AP runs, apply agnostic afterwards)
+# name -> (zoo name, kwargs, apply cross-class suppression). Detectors are built with agnostic=False
+# and suppression is applied to the same outputs, so the two rows of a model differ by nothing else.
 CANDIDATES = {
     "nanodet": ("nanodet", {}, False),
     "nanodet +agnostic": ("nanodet", {}, True),
@@ -165,17 +167,17 @@ def main(argv=None) -> int:
     for name, (zoo, kw, agnostic) in CANDIDATES.items():
         key = (zoo, tuple(sorted((k, tuple(v)) for k, v in kw.items())))
         if key not in built:
-            det = registry.load(zoo, "detector", conf=AP_CONF, threads=args.threads, **kw)
+            det = registry.load(zoo, "detector", conf=AP_CONF, threads=args.threads, agnostic=False, **kw)
             built[key] = {s: [det(f) for f in frames] for s, (frames, _) in sets.items()}
         for s, (_, gt) in sets.items():
             outs = built[key][s]
             if agnostic:
-                outs = [suppress_cross_class(d, 0.5) for d in outs]  # every default iou is 0.5
+                outs = [suppress_cross_class(d) for d in outs]
             rows[name][f"{s} AP50"], rows[name][f"{s} AP"] = person_ap(outs, gt)
         print(f"{name}: AP done", file=sys.stderr)
 
     # Duplicates and speed at each detector's default threshold (what `tracker track` uses).
-    base = {z: registry.load(z, "detector", threads=args.threads) for z in dict.fromkeys(c[0] for c in CANDIDATES.values())}
+    base = {z: registry.load(z, "detector", threads=args.threads, agnostic=False) for z in dict.fromkeys(c[0] for c in CANDIDATES.values())}
     for name, (zoo, kw, agnostic) in CANDIDATES.items():
         if kw:
             continue
@@ -184,7 +186,7 @@ def main(argv=None) -> int:
         for f in walking:
             d = det(f)
             if agnostic:
-                d = suppress_cross_class(d, det.iou)
+                d = suppress_cross_class(d)
             pairs += cross_class_pairs(d, 0.5)
             persons += int((d.class_id == 0).sum())
         rows[name]["x-class pairs/frame"] = pairs / max(len(walking), 1)

@@ -48,9 +48,9 @@ class MoveNetDetector:
     Args:
         conf: person score threshold (the astronaut scores 0.50).
         classes: only ``["person"]`` (or None) is accepted: the model knows nothing else.
-        agnostic: suppress boxes overlapping a higher-scoring one by IoU > ``iou`` (the model has no
-            NMS of its own between its 6 slots; with one class "agnostic" is plain NMS).
-        iou: the IoU for ``agnostic``.
+        agnostic: suppress boxes overlapping a higher-scoring one by IoU > 0.7 (the model has no
+            NMS between its 6 slots; with one class this is plain NMS). Off: no duplicates seen.
+        iou: unused (accepted so that every zoo detector takes the same options).
         threads: interpreter threads (default: up to 4 CPU cores).
     """
 
@@ -96,7 +96,7 @@ class MoveNetDetector:
             [(kp[..., 1] * INPUT_SIZE - px) / scale, (kp[..., 0] * INPUT_SIZE - py) / scale, kp[..., 2]], -1
         ).astype(np.float32)
         det = Detections(xyxy, poses[:, 55], 0, data={"keypoints": keypoints})
-        return suppress_cross_class(det, self.iou) if self.agnostic else det
+        return suppress_cross_class(det) if self.agnostic else det
 
     def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
         return [self(f) for f in frames]
