@@ -54,6 +54,20 @@ def test_a_source_that_does_not_open_is_one_error(tmp_path):
         live_multi([SAMPLE, tmp_path / "missing.mp4"], detector=SlowDetector(), embedder=None)
 
 
+@pytest.mark.parametrize("gap, same_id", [(0, True), (10, True), (11, False), (100, False)])
+def test_ids_after_a_gap_resume_within_max_age(gap, same_id):
+    from tracker.multistream import charge_gap
+    from tracker.tracking.tracker import Tracker
+
+    tracker = Tracker(max_age=10)
+    box = Detections([[40, 40, 80, 120]], [0.9], [0])
+    for _ in range(3):
+        before = tracker.update(box).track_id.tolist()
+    charge_gap(tracker, gap)
+    after = tracker.update(box).track_id.tolist()
+    assert before == [1] and (after == before) is same_id
+
+
 # -- streams over HTTP ---------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from .errors import TrackerError
 
-__all__ = ["MultiStream", "live_multi"]
+__all__ = ["MultiStream", "charge_gap", "live_multi"]
 
 #: Backoff of reopening a dropped stream: first wait and the longest wait, seconds (doubling between).
 #: 0.5 s retries a restarted server about at once; 8 s caps the wait once it is back (and keeps a
@@ -176,6 +176,15 @@ class _Stream:
         self._thread.join(timeout=5.0)
 
 
+def charge_gap(tracker: Any, missed: int) -> None:
+    """Age ``tracker`` by ``missed`` frames without detections (at most ``max_age + 1``: by then every
+    track is gone), so an outage counts against ``max_age`` as the frames it lasted would have."""
+    from .detections import Detections
+
+    for _ in range(min(int(missed), tracker.config.max_age + 1)):
+        tracker.update(Detections.empty())
+
+
 class MultiStream:
     """Iterate ``(stream_index, FrameResult)`` over several live sources with batched detection.
 
@@ -201,8 +210,6 @@ class MultiStream:
         self.detect_seconds = 0.0
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
-        from .detections import Detections
-
         detector = self.models.detector
         batched = hasattr(detector, "detect_batch")
         try:
@@ -221,9 +228,7 @@ class MultiStream:
                 self.ticks += 1
                 for (stream, item), det in zip(tick, dets):
                     pipeline = self.pipelines[stream.index]
-                    misses = min(item.gap_frames, pipeline.tracker.config.max_age + 1)
-                    for _ in range(misses):  # charge the outage to the tracker (module docstring)
-                        pipeline.tracker.update(Detections.empty())
+                    charge_gap(pipeline.tracker, item.gap_frames)
                     result = pipeline.process(item.image, item.index, item.timestamp, det)
                     result.timings["detect"] = shared
                     stream.frames += 1
