@@ -53,6 +53,12 @@ def clips(tmp_path_factory) -> list[Path]:
     return [write_clip(folder / f"clip{i:02d}.mp4", 6 + i % 3, shift=i) for i in range(20)]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _ray_down_after_module():
+    yield
+    ray.shutdown()  # a no-op when no test started one
+
+
 @pytest.fixture
 def local_ray():
     """A local Ray shared by the tests that use it (batch() uses an initialised Ray as it is)."""
