@@ -128,9 +128,9 @@ def main() -> None:
                     cmd = [sys.executable, __file__, "--child", *urls, "--json-out", str(folder / "s.jsonl")] + extra
                     procs = [subprocess.Popen(cmd, env=ENV, cwd=ROOT)]
                 else:
+                    live = [sys.executable, "-m", "tracker", "live", "--quiet", *extra]
                     procs = [
-                        subprocess.Popen([sys.executable, "-m", "tracker", "live", url, "--quiet", "--json-out",
-                                          str(folder / f"s-{i}.jsonl")] + extra, env=ENV, cwd=ROOT)  # fmt: skip
+                        subprocess.Popen([*live, url, "--json-out", str(folder / f"s-{i}.jsonl")], env=ENV, cwd=ROOT)
                         for i, url in enumerate(urls)
                     ]
                 results[name] = measure(procs, folder, n, args.seconds)

@@ -18,9 +18,9 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from tracker.batch import MANIFEST, batch, expand_inputs, read_manifest, stem_of  # noqa: E402
-from tracker.cli import main  # noqa: E402
-from tracker.errors import TrackerError  # noqa: E402
+from tracker.batch import MANIFEST, batch, expand_inputs, read_manifest, stem_of
+from tracker.cli import main
+from tracker.errors import TrackerError
 
 W, H = 160, 120
 FAST = {"embedder": None, "progress": False}  # motion-only: the models that matter here load in ~1 s

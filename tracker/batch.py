@@ -277,10 +277,6 @@ class Worker:
         self.models = _load_models(options)
         self.done = None
 
-    def ready(self) -> int:
-        """The actor's process id, once its models are loaded."""
-        return os.getpid()
-
     def frames_done(self) -> int:
         """Frames written so far of the video being tracked."""
         return self.done.frames if self.done is not None else 0

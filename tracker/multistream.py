@@ -107,7 +107,7 @@ class _Stream:
                 self._current = source
                 self.connected, self.error, delay = True, None, self.backoff[0]
                 self.fps = source.fps or self.fps
-                self._pending_gap = int(round((time.monotonic() - self._down_since) * self.fps))
+                self._pending_gap = round((time.monotonic() - self._down_since) * self.fps)
             last = -1
             try:
                 for frame in source:
@@ -248,10 +248,16 @@ class MultiStream:
         """Per stream: name, frames processed, dropped, reconnects, connected, ended, fps, last error."""
         return [
             {
-                "stream": s.index, "name": s.name, "frames": s.frames, "dropped": s.all_dropped,
-                "reconnects": s.reconnects, "connected": s.connected, "ended": s.ended,
-                "fps": round(self._fps[s.index] or 0.0, 2), "error": s.error,
-            }  # fmt: skip
+                "stream": s.index,
+                "name": s.name,
+                "frames": s.frames,
+                "dropped": s.all_dropped,
+                "reconnects": s.reconnects,
+                "connected": s.connected,
+                "ended": s.ended,
+                "fps": round(self._fps[s.index] or 0.0, 2),
+                "error": s.error,
+            }
             for s in self.streams
         ]
 

@@ -58,9 +58,8 @@ def run_multi(args, sources: Sequence[str] | None = None) -> int:
             )  # fmt: skip
             names = streams.models.class_names
             for (key, i), f in reserved.items():
-                sinks[(key, i)] = dict(mot=MotSink, json=JsonLinesSink, csv=CsvSink)[key](
-                    f, *(() if key == "mot" else (names,))
-                )
+                make = {"mot": MotSink, "json": JsonLinesSink, "csv": CsvSink}[key]
+                sinks[(key, i)] = make(f) if key == "mot" else make(f, names)
             displays = _displays(args, len(sources))
             last = time.monotonic()
             try:
