@@ -22,7 +22,7 @@ from .errors import TrackerError
 
 __version__ = "0.1.0"
 
-__all__ = ["Detections", "Tracks", "TrackState", "TrackerError", "Tracker", "Pipeline", "FrameResult", "track", "__version__"]
+__all__ = ["Detections", "Tracks", "TrackState", "TrackerError", "Tracker", "Pipeline", "FrameResult", "track", "batch", "live_multi", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import FrameResult, Pipeline, track, track_detections
@@ -38,4 +38,12 @@ def __getattr__(name: str):
         from . import pipeline
 
         return getattr(pipeline, name)
+    if name == "batch":  # the module is callable: tracker.batch(inputs, out_dir, ...)
+        from . import batch
+
+        return batch
+    if name == "live_multi":
+        from .multistream import live_multi
+
+        return live_multi
     raise AttributeError(f"module 'tracker' has no attribute {name!r}")

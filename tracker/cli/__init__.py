@@ -23,6 +23,7 @@ from ..quiet import quiet_libraries
 COMMANDS = (
     "track",
     "live",
+    "batch",
     "eval",
     "tune",
     "detect",

@@ -66,6 +66,10 @@ RANGES: dict[str, Range] = {
     "--n-init": COUNT,
     "--max-frames": COUNT,  # 0 used to mean "all": leave the option out for that
     "--refine-gap": Range(0, kind=int),  # 0: smooth only, fill no gap
+    # batch runs
+    "--workers": COUNT,
+    "--gpus-per-worker": Range(0),
+    "--max-retries": Range(0, kind=int),
     # tuning
     "--trials": COUNT,
     "--timeout": Range(0, open_low=True),

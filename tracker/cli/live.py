@@ -16,13 +16,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "the camera stale frames are dropped instead of queued. Shows a window where a display exists "
         "(GUI OpenCV wheel needed: pip install 'tracker[gui]'), otherwise runs headless.",
     )
-    p.add_argument("source", nargs="?", default="0", help="camera index, stream URL or video file (default 0)")
+    p.add_argument(
+        "source", nargs="*", default=["0"],
+        help="camera index, stream URL or video file (default 0); several share one batched detector",
+    )
     add_tracking_options(p)
     p.set_defaults(func=run, show=None, live=True, frames_only=True)  # a MOT folder: detect on its images
     return p
 
 
 def run(args) -> int:
+    if len(args.source) > 1:
+        from .live_multi import run_multi
+
+        return run_multi(args, args.source)
+    args.source = args.source[0]
     if not args.show:
         from ..render.display import display_available
 

@@ -149,7 +149,7 @@ class Tracker:
         Returns the confirmed tracks matched this frame, plus those coasting through a short miss
         (``output_coasting``; ``det_index`` -1, score 0, predicted box).
         """
-        cfg, kf, T = self.config, self.kf, self.tracks
+        kf, T = self.kf, self.tracks
         self.frame_count += 1
         det_index = detections.valid_index()  # NaN or degenerate boxes are dropped, not tracked
         det = detections[det_index] if len(det_index) != len(detections) else detections
