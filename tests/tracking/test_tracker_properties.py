@@ -102,7 +102,7 @@ def test_update_never_raises_and_keeps_id_invariants(sequence, options):
 @settings(max_examples=20, deadline=None)
 @given(n_empty=st.integers(1, 5), dim=st.integers(1, 8))
 def test_empty_frames_between_detections_coast_then_age_out(n_empty, dim):
-    tracker = Tracker(max_age=2, output_coasting=1)
+    tracker = Tracker(max_age=2, output_coasting=1, coast_min_hits=0)  # coast from the first hit
     box = np.array([[100.0, 100.0, 140.0, 200.0]])
     emb = np.ones((1, dim), np.float32) / np.sqrt(dim)
     (tid,) = tracker.update(Detections(box, [0.9], [0], embedding=emb)).track_id
