@@ -24,8 +24,6 @@ graph, and loading it needs only ``ai-edge-litert``, not TensorFlow).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -33,38 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tfjs_graph import load_graph_def, sha256, to_tflite  # noqa: E402  (tools/ is on the path when run as a script)
+
 OUTPUT_NAMES = ("Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4", "Identity_5")
-
-_NP_DTYPE = {"float32": np.float32, "int32": np.int32, "float16": np.float16, "uint8": np.uint8}
-
-
-def load_graph_def(json_path: Path, bin_path: Path):
-    """The TF.js graph model as a ``tf.compat.v1.GraphDef`` with its constants filled in (float32)."""
-    import tensorflow as tf
-    from google.protobuf import json_format
-
-    model = json.loads(Path(json_path).read_text())
-    graph_def = json_format.ParseDict(model["modelTopology"], tf.compat.v1.GraphDef())
-    data = Path(bin_path).read_bytes()
-    nodes = {n.name: n for n in graph_def.node}
-    offset = 0
-    for group in model["weightsManifest"]:
-        for w in group["weights"]:
-            stored = (w.get("quantization") or {}).get("dtype", w["dtype"])
-            if stored not in _NP_DTYPE:
-                raise ValueError(f"unsupported stored dtype {stored} for {w['name']}")
-            count = int(np.prod(w["shape"], dtype=np.int64))
-            nbytes = count * np.dtype(_NP_DTYPE[stored]).itemsize
-            values = np.frombuffer(data, _NP_DTYPE[stored], count, offset).reshape(w["shape"])
-            offset += nbytes
-            node = nodes[w["name"]]
-            # The GraphDef keeps the original dtype (int64 for shapes/indices); TF.js stored int32.
-            dtype = tf.dtypes.as_dtype(node.attr["dtype"].type).as_numpy_dtype
-            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values.astype(dtype), shape=w["shape"]))
-    if offset != len(data):
-        raise ValueError(f"weights manifest covers {offset} bytes of {len(data)}")
-    return graph_def
-
 
 def network_function(graph_def):
     """``f(x[1, 3, 416, 416] float32) -> 6 raw outputs`` (scores 8/16/32, distributions 8/16/32)."""
@@ -230,23 +199,6 @@ def build_detect_function(net, max_detections: int, channels_last: bool = False)
         return decode_tf(net, image, score_threshold, iou_threshold, class_mask, max_detections, channels_last)
 
     return detect
-
-
-def to_tflite(detect, fp16: bool = True) -> bytes:
-    """One TFLite flatbuffer with a ``serving_default`` signature (named inputs and outputs)."""
-    import tensorflow as tf
-
-    module = tf.Module()
-    module.detect = detect
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([detect.get_concrete_function()], module)
-    if fp16:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_types = [tf.float16]
-    return converter.convert()
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def main(argv=None) -> int:

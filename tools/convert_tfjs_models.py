@@ -47,7 +47,7 @@ from tfjs_graph import graph_function, load_graph_def, sha256, to_tflite, unfuse
 def centernet_detect_function(json_path: Path, max_detections: int):
     import tensorflow as tf
 
-    from tracker.nms import nms_tf
+    from tracker.models.nms import nms_tf
     from tracker.models.detectors.centernet import INPUT_SIZE, NUM_CLASSES
 
     gd = unfuse(load_graph_def(json_path))

@@ -130,7 +130,7 @@ def write(out_dir: Path) -> tuple[Path, Path, str]:
     video = out_dir / "sample.mp4"
     with VideoSink(video, fps=FPS, size=(WIDTH, HEIGHT), crf=26) as sink:
         for f in frames:
-            sink.write(f)
+            sink.write_image(f)
     seq = out_dir / "sample_gt"
     (seq / "gt").mkdir(parents=True, exist_ok=True)
     (seq / "seqinfo.ini").write_text(
