@@ -61,8 +61,9 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv-out", default=None, help="CSV: one row per track per frame")
 
 
-def add_analytics_options(p: argparse.ArgumentParser) -> None:
-    """Counting lines, zones, the events file and the heatmap overlay (:mod:`tracker.analytics`)."""
+def add_analytics_options(p: argparse.ArgumentParser, batch: bool = False) -> None:
+    """Counting lines, zones, the events file and the heatmap overlay (:mod:`tracker.analytics`);
+    ``batch``: ``--events`` (one ``<stem>.events.jsonl`` per video) instead of ``--events-out`` and no heatmap."""
     g = p.add_argument_group("analytics (counting lines and zones)")
     g.add_argument(
         "--line", action="append", default=[], metavar="X1,Y1,X2,Y2[:NAME]",
@@ -74,6 +75,9 @@ def add_analytics_options(p: argparse.ArgumentParser) -> None:
         help="a polygon (3+ points): occupancy, entries, exits and dwell time; repeatable",
     )
     g.add_argument("--analytics", default=None, metavar="FILE", help="lines and zones from a .json/.yaml file")
+    if batch:
+        g.add_argument("--events", action="store_true", help="also write <stem>.events.jsonl: one row per crossing, entry, exit")
+        return
     g.add_argument(
         "--events-out", default=None, metavar="FILE",
         help="one row per crossing, entry and exit: .jsonl (JSON lines) or .csv",
