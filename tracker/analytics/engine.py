@@ -23,6 +23,9 @@ from .zones import Zone, ZoneBank
 __all__ = ["Analytics", "anchor_matrix", "label_of"]
 
 _NEVER = np.iinfo(np.int64).min // 4
+_CONFIRMED = int(TrackState.CONFIRMED)
+# ndarray.any()/.all() go through a Python wrapper; count_nonzero is one C call (a few us per frame).
+_count = np.count_nonzero
 
 
 def anchor_matrix(anchor: str) -> np.ndarray:
@@ -119,15 +122,15 @@ class Analytics:
 
         # Every step below is a handful of whole-array numpy calls: the per-frame cost is call
         # overhead (about 1 us each), not arithmetic, so the common frame takes the fewest calls.
-        ok = tracks.state == TrackState.CONFIRMED
+        ok = tracks.state == _CONFIRMED
         ok &= tracks.track_id >= 0
-        if not ok.all():
+        if _count(ok) != len(ok):
             tracks = tracks[ok]
         present = self._rows(tracks.track_id, frame)
         self.last_seen[present] = frame
         det_index = tracks.det_index
         hit = det_index >= 0
-        if hit.all():
+        if _count(hit) == len(hit):
             rows, xyxy, cls = present, tracks.xyxy, tracks.class_id
         else:
             rows, xyxy, det_index, cls = present[hit], tracks.xyxy[hit], det_index[hit], tracks.class_id[hit]
@@ -197,7 +200,7 @@ class Analytics:
         ids = np.asarray(ids, np.int64)
         rows = ids % self.capacity
         new = self.owner[rows] != ids
-        if not new.any():
+        if not _count(new):
             return rows
         owners = self.owner[rows[new]]
         live = (owners >= 0) & (frame - self.last_seen[rows[new]] <= self.forget_after)

@@ -2,7 +2,8 @@
 
 A track crosses a line when its anchor point (default: bottom centre of the box) is seen, in frames
 where a detection was matched to it, first on one side and then on the other for ``min_frames``
-such frames in a row; the point where its path crosses the infinite line must lie on the segment.
+such frames in a row; the point where its path (from its last matched observation before the new side
+to its first on it) crosses the infinite line must lie on the segment.
 Observations within ``margin`` pixels of the line count for neither side, so a box that jitters on
 the line is not counted until it clearly leaves it. Coasting predictions (``det_index`` -1) and
 unconfirmed tracks are never looked at.
@@ -212,7 +213,7 @@ class LineBank:
         L = len(self.lines)
         R = self.project(xyxy)
         trig = R[:, : 2 * L] > self.thr[rows]
-        if not trig.any():  # the common frame: nobody on a new side of any line
+        if not np.count_nonzero(trig):  # the common frame: nobody on a new side of any line
             return []
         # Few pairs trigger on a frame (a track reaching a side, or in a run): a scalar loop over
         # them costs less than the dozens of whole-array calls the same rules take in numpy.

@@ -230,7 +230,7 @@ class ZoneBank:
         """Entries and exits of the matched tracks in ``rows`` (at least one, boxes ``xyxy``) this frame."""
         obs = self.inside_boxes(xyxy)
         trig = obs.view(np.int8) != self.expect[rows]
-        if not trig.any():  # the common frame: nobody on a new side of any border, no run going on
+        if not np.count_nonzero(trig):  # the common frame: nobody on a new side of any border, no run going on
             return []
         events: list[Event] = []
         state, run_a, run_t, last_in, expect = self.state, self.run, self.run_t, self.last_in, self.expect
