@@ -9,7 +9,7 @@ from .checks import checked
 
 __all__ = [
     "OUTPUTS", "add_tracking_options", "analytics_given", "add_output_options", "add_analytics_options", "add_adaptation_options",
-    "check_adaptation", "ignored_options", "named_outputs", "tracker_options",
+    "check_adaptation", "ignored_options", "named_outputs", "pose_detector", "refined_sinks", "tracker_options",
 ]  # fmt: skip
 
 
@@ -144,3 +144,21 @@ def check_adaptation(args, detection_file: bool) -> None:
         src = str(args.source).strip()
         if args.live or src.isdigit() or src.lower().startswith(STREAM_SCHEMES):
             raise TrackerError("--refine needs the whole sequence first: not for cameras, streams or --live")
+
+
+def pose_detector(args) -> None:
+    """``--pose`` is ``--detector movenet`` (the zoo's pose model); another detector is a mistake."""
+    if getattr(args, "pose", False):
+        if args.detector not in (None, "movenet"):
+            raise TrackerError(f"--pose uses the movenet detector; drop --detector {args.detector}")
+        args.detector = "movenet"
+
+
+def refined_sinks(args, sinks: list) -> list:
+    """With --refine, the MOT sink is wrapped: it buffers every frame and writes refined rows when closed."""
+    if getattr(args, "refine", None) in (None, "none"):
+        return sinks
+    from ..io.sinks import MotSink
+    from ..tracking.refine import RefinedMotSink
+
+    return [RefinedMotSink(s, args.refine, max_gap=args.refine_gap) if isinstance(s, MotSink) else s for s in sinks]

@@ -10,6 +10,7 @@ from ..errors import TrackerError
 from ..tracking.refine import MAX_GAP, METHODS
 from .checks import checked
 from .options import _Default, add_adaptation_options, add_tracking_options, check_adaptation, ignored_options, named_outputs
+from .options import pose_detector, refined_sinks as _refined
 from .options import tracker_options as _tracker_options
 
 __all__ = ["add_parser", "run", "add_tracking_options", "add_adaptation_options", "_Default", "_tracker_options"]
@@ -39,29 +40,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def _refined(args, sinks: list) -> list:
-    """With --refine, the MOT sink is wrapped: it buffers every frame and writes refined rows when closed."""
-    if getattr(args, "refine", None) in (None, "none"):
-        return sinks
-    from ..io.sinks import MotSink
-    from ..tracking.refine import RefinedMotSink
-
-    return [RefinedMotSink(s, args.refine, max_gap=args.refine_gap) if isinstance(s, MotSink) else s for s in sinks]
-
-
-def _pose(args) -> None:
-    """``--pose`` is ``--detector movenet`` (the zoo's pose model)."""
-    if getattr(args, "pose", False):
-        if args.detector not in (None, "movenet"):
-            raise TrackerError(f"--pose uses the movenet detector; drop --detector {args.detector}")
-        args.detector = "movenet"
-
-
 def run(args) -> int:
     from ..io.mot import has_detection_file
     from ..stops import run_stoppable
 
-    _pose(args)
+    pose_detector(args)
     file = args.detector is None and not getattr(args, "frames_only", False) and has_detection_file(args.source)
     check_adaptation(args, file)
     if file and ignored_options(args):
