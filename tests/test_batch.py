@@ -89,6 +89,8 @@ def test_inputs_from_files_folders_globs_and_lists(tmp_path, clips):
     [
         (["missing.mp4"], "input not found: missing.mp4"),
         (["{a}", "{b}"], "would write the same outputs"),
+        (["{a}", "--events"], "--events needs something to count"),
+        (["{a}", "--line", "1,2,3"], "4 numbers"),
     ],
 )
 def test_cli_mistakes_are_one_line(tmp_path, capsys, argv, message):
@@ -100,6 +102,25 @@ def test_cli_mistakes_are_one_line(tmp_path, capsys, argv, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("tracker: error: ") and message in err[0]
     assert not (tmp_path / "out" / MANIFEST).exists()
+
+
+def test_one_video_with_analytics_equals_tracker_track(tmp_path, clips):
+    """``_track_video`` (what each actor runs) with --line/--zone/--events writes what `tracker track` does."""
+    from tracker.batch import _load_models, _track_video, output_paths
+
+    opts = {"embedder": None, "no_appearance": True, "lines": ["60,120,60,0:door"], "zones": ["0,0,160,0,160,130,0,130"],
+            "events": True}  # fmt: skip
+    outs = {k: str(v) for k, v in output_paths(str(clips[8]), tmp_path / "b", events=True).items()}
+    (tmp_path / "b").mkdir()
+    _track_video(str(clips[8]), outs, _load_models(opts), opts)
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    argv = ["track", str(clips[8]), "--no-appearance", "--quiet", "--line", "60,120,60,0:door", "--zone", "0,0,160,0,160,130,0,130"]
+    assert main(argv + ["--json-out", str(seq / "o.jsonl"), "--events-out", str(seq / "e.jsonl")]) == 0
+    assert Path(outs["json"]).read_bytes() == (seq / "o.jsonl").read_bytes()
+    assert Path(outs["events"]).read_bytes() == (seq / "e.jsonl").read_bytes()
+    assert b'"enter"' in (seq / "e.jsonl").read_bytes()  # the comparison is not of empty files
+    assert '"analytics"' in (seq / "o.jsonl").read_text().splitlines()[-1]
 
 
 def test_a_torn_manifest_line_is_ignored(tmp_path):

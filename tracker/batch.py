@@ -116,14 +116,17 @@ def stem_of(item: str) -> str:
     return Path(item).stem
 
 
-def output_paths(item: str, out_dir: str | os.PathLike, *, video: bool = False, csv: bool = False) -> dict[str, Path]:
-    """The files ``batch`` writes for ``item``, by sink key (``mot``, ``json``, ``csv``, ``video``)."""
+def output_paths(item: str, out_dir: str | os.PathLike, *, video: bool = False, csv: bool = False,
+                 events: bool = False) -> dict[str, Path]:  # fmt: skip
+    """The files ``batch`` writes for ``item``, by sink key (``mot``, ``json``, ``csv``, ``video``, ``events``)."""
     d, stem = Path(out_dir), stem_of(item)
     outs = {"mot": d / f"{stem}.txt", "json": d / f"{stem}.jsonl"}
     if csv:
         outs["csv"] = d / f"{stem}.csv"
     if video:
         outs["video"] = d / f"{stem}.mp4"
+    if events:
+        outs["events"] = d / f"{stem}.events.jsonl"
     return outs
 
 
@@ -215,13 +218,17 @@ def _track_video(item: str, outputs: dict[str, Path], models: Any, options: dict
     files are byte-identical to ``tracker track ITEM --mot-out ... --json-out ...``. ``done`` (a
     :class:`~tracker.runner.RunStats`) is updated per frame so the driver can poll progress.
     """
+    from .analytics.outputs import analytics_sinks, build_analytics
     from .io.outputs import reserve_outputs, text_sinks
     from .io.sources import open_source
     from .pipeline import Pipeline
+    from .render.analytics import AnalyticsOverlay
     from .render.video import annotated_sinks
     from .runner import RunStats
 
     done = done if done is not None else RunStats()
+    # Fresh counts per video (the spec was checked by the driver before any work).
+    analytics = build_analytics(options.get("lines") or (), options.get("zones") or (), options.get("analytics"))
     named = [(f"--{key}", str(path), key) for key, path in outputs.items() if path]
     reserved = reserve_outputs(named, [item])
     t0 = time.perf_counter()
@@ -232,8 +239,13 @@ def _track_video(item: str, outputs: dict[str, Path], models: Any, options: dict
             models.detector, models.embedder, masks=models.segmenter is not None, segmenter=models.segmenter,
             appearance=options.get("appearance", "full"), **_tracker_options(options),
         )  # fmt: skip
-        video = annotated_sinks(reserved.get("video"), False, pipeline.class_names, source)
-        for result in pipeline.run(source, text_sinks(reserved, pipeline.class_names) + video):
+        if analytics is not None:
+            analytics.class_names = list(pipeline.class_names)
+        feed, counting = analytics_sinks(analytics, reserved)
+        overlays = [AnalyticsOverlay(analytics)] if analytics is not None else []
+        video = annotated_sinks(reserved.get("video"), False, pipeline.class_names, source, overlays=overlays)
+        sinks = counting + text_sinks(reserved, pipeline.class_names, analytics=feed) + video
+        for result in pipeline.run(source, sinks):
             done.frames += 1
             done.track_ids.update(int(t) for t in result.tracks.track_id)
     finally:
@@ -315,6 +327,10 @@ def batch(
     masks: bool = False,
     max_age: int | None = None,
     n_init: int | None = None,
+    lines: Sequence[str] = (),
+    zones: Sequence[str] = (),
+    analytics: str | None = None,
+    events: bool = False,
     on_row: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Track every video of ``inputs`` into ``out_dir`` on a Ray actor pool; returns one row per input.
@@ -332,6 +348,8 @@ def batch(
             (a failing video is not retried: it would fail the same way).
         progress: a progress bar (videos and frames) and a summary table on stderr.
         embedder: None for motion-only tracking (like ``--no-appearance``).
+        lines, zones, analytics: counting lines, zones and a config file as for ``tracker track``; the
+            counts go into each ``<stem>.jsonl`` and, with ``events``, ``<stem>.events.jsonl``.
         on_row: called in the driver with each manifest row as it is written.
 
     The other arguments are those of ``tracker track``. Returns the final row of every input, in input
@@ -342,6 +360,10 @@ def batch(
     except ImportError:
         raise TrackerError("tracker batch needs Ray: pip install 'tracker[cluster]'") from None
 
+    from .analytics.outputs import build_analytics
+
+    if build_analytics(lines, zones, analytics) is None and events:
+        raise TrackerError("--events needs something to count: pass --line, --zone or --analytics")
     items = expand_inputs(inputs)
     _check_names(items)
     if int(workers) < 1:
@@ -353,6 +375,7 @@ def batch(
     options = {
         "detector": detector, "embedder": embedder, "no_appearance": embedder is None, "classes": classes,
         "conf": conf, "appearance": appearance, "masks": masks, "max_age": max_age, "n_init": n_init,
+        "lines": list(lines), "zones": list(zones), "analytics": analytics, "events": events,
     }  # fmt: skip
     manifest = _Manifest(out / MANIFEST)
     try:
@@ -405,7 +428,7 @@ def _drive(ray, todo, out, options, manifest, final, workers, gpus, video, csv, 
             while idle and queue:
                 actor = idle.pop()
                 item, attempt = queue.popleft()
-                outs = {k: str(v) for k, v in output_paths(item, out, video=video, csv=csv).items()}
+                outs = {k: str(v) for k, v in output_paths(item, out, video=video, csv=csv, events=options.get("events", False)).items()}
                 pending[actor.run.remote(item, outs)] = (actor, item, attempt)
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
             for ref in ready:

@@ -128,18 +128,24 @@ def drive(
     return stats
 
 
-def summary(stats: RunStats, source, pipeline=None, outputs: Sequence[str] = ()) -> str:
-    """One paragraph for stderr: frames, speed, tracks, per-stage times, dropped/truncated input, outputs.
+def summary(stats: RunStats, source, pipeline=None, outputs: Sequence[str] = (), analytics=None) -> str:
+    """One paragraph for stderr: frames, speed, tracks, per-stage times, dropped/truncated input, the
+    analytics' totals (an :class:`~tracker.analytics.Analytics`), outputs.
 
     ``source`` is an opened :class:`~tracker.io.sources.Source` (with ``pipeline``) or a
     :class:`~tracker.io.mot.Sequence` (tracked from its detections, no pipeline).
     """
     n, wall = stats.frames, stats.wall
+    counts = ""
+    if analytics is not None:
+        from .analytics.outputs import summary_line
+
+        counts = " " + summary_line(analytics)
     if pipeline is None:  # a detection file: the tracker's own speed is the figure of interest
         return (
             f"{source.info.name}: {'interrupted after ' if stats.interrupted else ''}{n} frames, "
             f"{len(stats.track_ids)} tracks, tracker {n / max(stats.busy, 1e-9):.0f} frames/s "
-            f"({wall:.2f} s including file I/O)"
+            f"({wall:.2f} s including file I/O){'.' + counts if counts else ''}"
         )
     from .device import describe_device
 
@@ -153,6 +159,8 @@ def summary(stats: RunStats, source, pipeline=None, outputs: Sequence[str] = ())
         parts.append(f"Dropped {source.dropped} stale frames.")
     if getattr(source, "truncated_at", None) is not None:
         parts.append(f"Input ended at frame {source.truncated_at} of {source.length} (truncated or corrupt).")
+    if counts:
+        parts.append(counts.strip())
     if outputs:
         parts.append("Wrote " + ", ".join(str(o) for o in outputs) + ".")
     return " ".join(parts)

@@ -16,11 +16,16 @@ from .config import load_analytics
 from .engine import Analytics
 from .events import Event, event_to_dict
 from .lines import LineCounter, parse_line
+from .outputs import AnalyticsFeed, EventsSink, analytics_sinks, build_analytics
 from .zones import Zone, parse_zone
 
 __all__ = [
     "ANCHORS",
     "Analytics",
+    "AnalyticsFeed",
+    "EventsSink",
+    "analytics_sinks",
+    "build_analytics",
     "Event",
     "LineCounter",
     "Zone",

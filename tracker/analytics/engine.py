@@ -15,14 +15,23 @@ import numpy as np
 
 from ..detections import Detections, Tracks, TrackState
 from ..errors import TrackerError
-from .anchors import anchor_points
+from .anchors import ANCHORS
 from .events import Event
 from .lines import LineBank, LineCounter
 from .zones import Zone, ZoneBank
 
-__all__ = ["Analytics", "label_of"]
+__all__ = ["Analytics", "anchor_matrix", "label_of"]
 
 _NEVER = np.iinfo(np.int64).min // 4
+_CONFIRMED = int(TrackState.CONFIRMED)
+# ndarray.any()/.all() go through a Python wrapper; count_nonzero is one C call (a few us per frame).
+_count = np.count_nonzero
+
+
+def anchor_matrix(anchor: str) -> np.ndarray:
+    """``(4, 2)`` matrix ``B`` with ``xyxy @ B`` = the boxes' anchor points."""
+    fx, fy = ANCHORS[anchor]
+    return np.array([[1 - fx, 0.0], [0.0, 1 - fy], [fx, 0.0], [0.0, fy]])
 
 
 def label_of(class_id: int, class_names: Sequence[str] | None) -> str:
@@ -82,8 +91,11 @@ class Analytics:
         for j, z in enumerate(self.zones):  # a zone reports the occupancy of the engine feeding it
             z._bank, z._col = self._zone_bank, j
         self._banks = [b for b in (self._line_bank, self._zone_bank) if b is not None]
-        self._kinds = sorted({x.anchor for x in self.lines + self.zones})
+        # The last matched box and frame of each row, for the path from the previous observation.
+        self.prev_xyxy = np.zeros((self.capacity, 4), np.float64)
+        self.prev_frame = np.full(self.capacity, -1, np.int64)
         self._recent: deque[tuple[int, float]] = deque(maxlen=self.forget_after + 2)
+        self._time_of: dict[int, float] = {}
         self.frame_index = -1
         self.time = 0.0
 
@@ -103,35 +115,37 @@ class Analytics:
         frame = int(frame_index)
         time = float(frame if timestamp is None else timestamp)
         self.frame_index, self.time = frame, time
-        self._recent.append((frame, time))
+        self._remember(frame, time)
         events: list[Event] = []
-        if self._zone_bank is not None:
+        if self._zone_bank is not None and self._zone_bank.inside_rows:
             events += self._zone_bank.expire(self, frame, time, self.lost_after)
 
-        ok = (tracks.state == TrackState.CONFIRMED) & (tracks.track_id >= 0)
-        if not ok.all():
+        # Every step below is a handful of whole-array numpy calls: the per-frame cost is call
+        # overhead (about 1 us each), not arithmetic, so the common frame takes the fewest calls.
+        ok = tracks.state == _CONFIRMED
+        ok &= tracks.track_id >= 0
+        if _count(ok) != len(ok):
             tracks = tracks[ok]
         present = self._rows(tracks.track_id, frame)
         self.last_seen[present] = frame
-        hit = tracks.det_index >= 0
-        if hit.all():
-            rows, xyxy, det_index = present, tracks.xyxy, tracks.det_index
-            cls = tracks.class_id
+        det_index = tracks.det_index
+        hit = det_index >= 0
+        if _count(hit) == len(hit):
+            rows, xyxy, cls = present, tracks.xyxy, tracks.class_id
         else:
-            rows, xyxy, det_index = present[hit], tracks.xyxy[hit], tracks.det_index[hit]
-            cls = tracks.class_id[hit]
-        if detections is not None and len(rows):
-            cls = detections.class_id[det_index]
+            rows, xyxy, det_index, cls = present[hit], tracks.xyxy[hit], det_index[hit], tracks.class_id[hit]
         if len(rows):
+            if detections is not None:
+                cls = detections.class_id[det_index]
             self._vote(rows, cls)
-        if self._kinds == ["bottom_center"]:  # the default: a cheaper path for the per-frame cost
-            anchors = {"bottom_center": np.stack([(xyxy[:, 0] + xyxy[:, 2]) * 0.5, xyxy[:, 3]], 1)}
-        else:
-            anchors = {k: anchor_points(xyxy, k) for k in self._kinds}
-        if self._line_bank is not None:
-            events += self._line_bank.update(self, frame, time, rows, anchors)
+            if self._line_bank is not None:
+                events += self._line_bank.update(self, frame, time, rows, xyxy)
+            if self._zone_bank is not None:
+                events += self._zone_bank.update(self, frame, time, rows, xyxy)
+            self.prev_xyxy[rows] = xyxy
+            self.prev_frame[rows] = frame
         if self._zone_bank is not None:
-            events += self._zone_bank.update(self, frame, time, rows, anchors, present)
+            self._zone_bank.present = present
         return events
 
     # -- results --------------------------------------------------------------------------------------
@@ -152,8 +166,17 @@ class Analytics:
     def label(self, class_id: int) -> str:
         return label_of(class_id, self.class_names)
 
+    def _remember(self, frame: int, time: float) -> None:
+        if len(self._recent) == self._recent.maxlen:
+            self._time_of.pop(self._recent[0][0], None)
+        self._recent.append((frame, time))
+        self._time_of[frame] = time
+
     def time_after(self, frame: int, default: float) -> float:
         """Timestamp of the first fed frame after ``frame`` (``default`` if none is remembered)."""
+        t = self._time_of.get(frame + 1)  # frames are usually fed one after another
+        if t is not None:
+            return t
         for f, t in self._recent:
             if f > frame:
                 return t
@@ -161,20 +184,23 @@ class Analytics:
 
     # -- rows ------------------------------------------------------------------------------------------
     def _vote(self, rows: np.ndarray, cls: np.ndarray) -> None:
-        top = int(cls.max())
-        if top >= self.votes.shape[1]:
-            if cls.min() < 0:
-                raise ValueError("class ids must be >= 0 for the class vote")
-            grown = np.zeros((self.capacity, top + 1), np.int64)
-            grown[:, : self.votes.shape[1]] = self.votes
-            self.votes = grown
-        self.votes[rows, cls] += 1  # rows are distinct within a frame (ids are unique)
+        try:
+            self.votes[rows, cls] += 1  # rows are distinct within a frame (ids are unique)
+            return
+        except IndexError:  # a class id not seen before: grow the columns
+            pass
+        if cls.min() < 0:
+            raise ValueError("class ids must be >= 0 for the class vote")
+        grown = np.zeros((self.capacity, int(cls.max()) + 1), np.int64)
+        grown[:, : self.votes.shape[1]] = self.votes
+        self.votes = grown
+        self.votes[rows, cls] += 1
 
     def _rows(self, ids: np.ndarray, frame: int) -> np.ndarray:
         ids = np.asarray(ids, np.int64)
         rows = ids % self.capacity
         new = self.owner[rows] != ids
-        if not new.any():
+        if not _count(new):
             return rows
         owners = self.owner[rows[new]]
         live = (owners >= 0) & (frame - self.last_seen[rows[new]] <= self.forget_after)
@@ -187,6 +213,7 @@ class Analytics:
             bank.reset(claim)
         self.votes[claim] = 0
         self.last_seen[claim] = _NEVER
+        self.prev_frame[claim] = -1
         self.owner[claim] = ids[new]
         return rows
 
@@ -209,4 +236,9 @@ class Analytics:
         last_seen[new_rows] = self.last_seen[old_rows]
         votes = np.zeros((cap, self.votes.shape[1]), np.int64)
         votes[new_rows] = self.votes[old_rows]
+        prev_xyxy = np.zeros((cap, 4), np.float64)
+        prev_xyxy[new_rows] = self.prev_xyxy[old_rows]
+        prev_frame = np.full(cap, -1, np.int64)
+        prev_frame[new_rows] = self.prev_frame[old_rows]
         self.owner, self.last_seen, self.votes, self.capacity = owner, last_seen, votes, cap
+        self.prev_xyxy, self.prev_frame = prev_xyxy, prev_frame

@@ -2,7 +2,8 @@
 
 A track crosses a line when its anchor point (default: bottom centre of the box) is seen, in frames
 where a detection was matched to it, first on one side and then on the other for ``min_frames``
-such frames in a row; the point where its path crosses the infinite line must lie on the segment.
+such frames in a row; the point where its path (from its last matched observation before the new side
+to its first on it) crosses the infinite line must lie on the segment.
 Observations within ``margin`` pixels of the line count for neither side, so a box that jitters on
 the line is not counted until it clearly leaves it. Coasting predictions (``det_index`` -1) and
 unconfirmed tracks are never looked at.
@@ -139,10 +140,16 @@ def parse_line(spec: str, default_name: str = "line") -> LineCounter:
 class LineBank:
     """Per-(track, line) crossing state for many lines, updated for all tracks x all lines at once.
 
-    Rows are the engine's track slots; columns are lines.
+    Rows are the engine's track slots; columns are lines. Per pair only the settled side (``ref``),
+    the length of the current run on the other side, whether that run's path crossed the segment
+    (``ok``) and the once-per-direction flags are kept; the path's start is the track's previous
+    matched box, which the engine keeps per row for all lines at once. A frame where no track is on
+    a new side of any line (nearly all) costs one matmul and a few comparisons.
     """
 
     def __init__(self, lines: Sequence[LineCounter], capacity: int):
+        from .engine import anchor_matrix
+
         self.lines = list(lines)
         L = len(self.lines)
         a = np.array([ln.start for ln in self.lines], np.float64).reshape(L, 2)
@@ -151,81 +158,96 @@ class LineBank:
         length = np.hypot(v[:, 0], v[:, 1])
         u = v / length[:, None]
         # d = signed distance (px), positive on the right of start->end on screen; t = position along
-        # the segment (0 at start, 1 at end). Both are affine in the point: [d | t] = P @ W + c.
-        self.W = np.concatenate([np.stack([-u[:, 1], u[:, 0]]), np.stack([u[:, 0], u[:, 1]]) / length], 1)
-        self.c = np.concatenate([u[:, 1] * a[:, 0] - u[:, 0] * a[:, 1], -(a * u).sum(1) / length])
+        # the segment (0 at start, 1 at end). Both are affine in the point: [d | t] = P @ W + c, and the
+        # point is affine in the box (P = xyxy @ B), so [d | t] = xyxy @ (B @ W) + c per anchor kind.
+        W = np.concatenate([np.stack([-u[:, 1], u[:, 0]]), np.stack([u[:, 0], u[:, 1]]) / length], 1)
+        c = np.concatenate([u[:, 1] * a[:, 0] - u[:, 0] * a[:, 1], -(a * u).sum(1) / length])
+        anchors = [ln.anchor for ln in self.lines]
+        # Columns [d | -d | t]: -d lets one comparison against per-pair thresholds decide whether
+        # anything can happen (see ``thr``). Lines of one anchor kind share one matmul; with several
+        # kinds the boxes are tiled and each column takes its own kind's rows.
+        kinds = sorted(set(anchors))
+        self.WB = np.zeros((4 * len(kinds), 3 * L))
+        for j, k in enumerate(anchors):
+            r = 4 * kinds.index(k)
+            for col, w, sign in ((j, W[:, j], 1.0), (j + L, W[:, j], -1.0), (j + 2 * L, W[:, j + L], 1.0)):
+                self.WB[r : r + 4, col] = sign * (anchor_matrix(k) @ w)
+        self.c = np.concatenate([c[:L], -c[:L], c[L:]])
+        self.n_kinds = len(kinds)
         self.margin = np.array([ln.margin for ln in self.lines])
+        self.neg_margin = -self.margin
         self.min_frames = np.array([ln.min_frames for ln in self.lines])
-        self.kinds = sorted({ln.anchor for ln in self.lines})
-        self.cols = {k: np.array([i for i, ln in enumerate(self.lines) if ln.anchor == k]) for k in self.kinds}
         self.allocate(capacity)
 
-    _FIELDS = {"ref": (np.int8, 0), "run": (np.int32, 0), "ref_t": (np.float64, 0.0), "ref_d": (np.float64, 0.0),
-               "ok": (bool, False), "done_in": (bool, False), "done_out": (bool, False)}
+    _FIELDS = {"ref": (np.int8, 0), "run": (np.int32, 0), "ok": (bool, False), "done_in": (bool, False),
+               "done_out": (bool, False)}  # fmt: skip
 
     def allocate(self, capacity: int) -> None:
         for name, (dtype, fill) in self._FIELDS.items():
             setattr(self, name, np.full((capacity, len(self.lines)), fill, dtype))
+        # thr[row] = [hi | -lo]: nothing can change for a pair while lo <= d <= hi, i.e. while
+        # [d | -d] <= thr. Settled on the right (ref 1): hi = inf, lo = -margin; on the left: the
+        # mirror; unsettled (ref 0) or in a run on the other side: the band, hi = margin, lo = -margin.
+        self.thr = np.tile(np.concatenate([self.margin, self.margin]), (capacity, 1))
 
     def reset(self, rows: np.ndarray) -> None:
         for name, (_, fill) in self._FIELDS.items():
             getattr(self, name)[rows] = fill
+        self.thr[rows] = np.concatenate([self.margin, self.margin])
 
     def remap(self, old_rows: np.ndarray, new_rows: np.ndarray, capacity: int) -> None:
         old = {name: getattr(self, name) for name in self._FIELDS}
+        old_thr = self.thr
         self.allocate(capacity)
         for name, arr in old.items():
             getattr(self, name)[new_rows] = arr[old_rows]
+        self.thr[new_rows] = old_thr[old_rows]
 
-    def _project(self, anchors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def project(self, xyxy: np.ndarray) -> np.ndarray:
+        """``(M, 3L)``: each box's anchor's signed distance ``d`` to each line, ``-d``, and its position ``t`` along it."""
+        if self.n_kinds == 1:
+            return xyxy @ self.WB + self.c
+        return np.tile(xyxy, self.n_kinds) @ self.WB + self.c
+
+    def update(self, engine: "Analytics", frame: int, time: float, rows: np.ndarray, xyxy: np.ndarray) -> list[Event]:
         L = len(self.lines)
-        if len(self.kinds) == 1:
-            R = anchors[self.kinds[0]] @ self.W + self.c
-            return R[:, :L], R[:, L:]
-        m = len(next(iter(anchors.values())))
-        d, t = np.empty((m, L)), np.empty((m, L))
-        for k, cols in self.cols.items():
-            R = anchors[k] @ self.W[:, np.r_[cols, cols + L]] + self.c[np.r_[cols, cols + L]]
-            d[:, cols], t[:, cols] = R[:, : len(cols)], R[:, len(cols) :]
-        return d, t
-
-    def update(self, engine: "Analytics", frame: int, time: float, rows: np.ndarray, anchors: dict[str, np.ndarray]) -> list[Event]:
-        if len(rows) == 0:
+        R = self.project(xyxy)
+        trig = R[:, : 2 * L] > self.thr[rows]
+        if not np.count_nonzero(trig):  # the common frame: nobody on a new side of any line
             return []
-        d, t = self._project(anchors)
-        side = (d > self.margin).view(np.int8) - (d < -self.margin).view(np.int8)
-        ref = self.ref[rows]
-        rt, rd = self.ref_t[rows], self.ref_d[rows]
-        same = side == ref
-        # The last point seen on the reference side: where the path to the other side starts.
-        np.copyto(rt, t, where=same)
-        np.copyto(rd, d, where=same)
-        run = self.run[rows]
-        hot = (side != ref) & (side != 0)
-        if not hot.any() and not run.any():  # the common frame: nobody near a change of side
-            self.ref_t[rows], self.ref_d[rows] = rt, rd
-            return []
-        seed = hot & (ref == 0)
-        opp = hot & (ref != 0)
-        start = opp & (run == 0)
-        if start.any():
-            # Where the path from the last reference-side point to this one crosses the line.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tc = rt + (t - rt) * rd / (rd - d)
-            ok = self.ok[rows]
-            ok[start] = ((tc >= 0.0) & (tc <= 1.0))[start]
-            self.ok[rows] = ok
-        run = np.where(opp, run + 1, np.where(same, 0, run))
-        fire = opp & (run >= self.min_frames)
-        settle = seed | fire
-        ref[settle] = side[settle]
-        rt[settle], rd[settle] = t[settle], d[settle]
-        run[fire] = 0
-        self.ref[rows], self.run[rows], self.ref_t[rows], self.ref_d[rows] = ref, run, rt, rd
+        # Few pairs trigger on a frame (a track reaching a side, or in a run): a scalar loop over
+        # them costs less than the dozens of whole-array calls the same rules take in numpy.
+        ii, jj = np.nonzero(trig[:, :L] | trig[:, L:])
         events: list[Event] = []
-        if fire.any():
-            for i, j in zip(*np.nonzero(fire & self.ok[rows])):
-                events.extend(self._count(engine, frame, time, int(rows[i]), int(j), int(side[i, j])))
+        ref_a, run_a, ok_a, thr, margin = self.ref, self.run, self.ok, self.thr, self.margin
+        for i, j in zip(ii.tolist(), jj.tolist()):
+            row = int(rows[i])
+            dv = float(R[i, j])
+            m = float(margin[j])
+            side = 1 if dv > m else -1  # triggered pairs are never in the band
+            ref, run = int(ref_a[row, j]), int(run_a[row, j])
+            if ref == 0:
+                ref_a[row, j] = ref = side  # the first side seen settles
+            elif side == ref:
+                run = 0
+            else:
+                if run == 0:
+                    # Where the path from the previous matched observation (on the reference side or
+                    # in the band, as no run had started) to this one crosses the line: on the segment?
+                    p0 = self.project(engine.prev_xyxy[row : row + 1])[0]
+                    d0, t0, t = float(p0[j]), float(p0[2 * L + j]), float(R[i, 2 * L + j])
+                    tc = t0 + (t - t0) * d0 / (d0 - dv) if d0 != dv else np.nan
+                    ok_a[row, j] = 0.0 <= tc <= 1.0
+                run += 1
+                if run >= self.min_frames[j]:
+                    ref_a[row, j] = ref = side
+                    run = 0
+                    if ok_a[row, j]:
+                        events.extend(self._count(engine, frame, time, row, j, side))
+            run_a[row, j] = run
+            settled = run == 0
+            thr[row, j] = np.inf if settled and ref == 1 else m
+            thr[row, L + j] = np.inf if settled and ref == -1 else m
         return events
 
     def _count(self, engine: "Analytics", frame: int, time: float, row: int, j: int, side: int) -> list[Event]:

@@ -76,7 +76,7 @@ class Zone:
     @property
     def occupancy(self) -> int:
         """Confirmed tracks inside and reported (matched or coasting) on the last frame fed."""
-        return 0 if self._bank is None else int(self._bank.occupancy[self._col])
+        return 0 if self._bank is None else int(self._bank.occupancy()[self._col])
 
     def __repr__(self) -> str:
         return f"Zone({len(self.points)} points, name={self.name!r}, occupancy={self.occupancy}, entries={self.entries}, exits={self.exits})"
@@ -140,16 +140,28 @@ class ZoneBank:
         dy = self.y2 - self.y1
         # Horizontal edges never straddle a point's y, so their slope is never used.
         self.slope = np.divide(self.x2 - self.x1, dy, out=np.zeros_like(dy), where=dy != 0)
+        self.x0 = self.x1 - self.y1 * self.slope  # an edge's x at the point's y: y * slope + x0
+        # The crossing-number test is affine in the boxes: columns [y1 - py | y2 - py | edge x at py - px]
+        # = xyxy @ WB + cB, each edge's columns using its zone's anchor; its signs give the test.
+        from .engine import anchor_matrix
+
+        E = len(self.x1)
+        self.WB, self.cB = np.zeros((4, 3 * E)), np.concatenate([self.y1, self.y2, self.x0])
+        for e in range(E):
+            B = anchor_matrix(self.kinds[kind[e]])
+            px, py = B[:, 0], B[:, 1]
+            self.WB[:, e], self.WB[:, E + e], self.WB[:, 2 * E + e] = -py, -py, py * self.slope[e] - px
         self.starts = np.array(starts)
         self.edge_kind = np.array(kind)
         self.min_frames = np.array([z.min_frames for z in self.zones])
-        self.occupancy = np.zeros(len(self.zones), np.int64)
+        self.present = np.zeros(0, np.int64)  # rows reported on the last frame (the engine sets it)
         self.inside_rows: set[int] = set()
         self._inside_array = np.zeros(0, np.int64)
         self.allocate(capacity)
 
+    # expect: the observation (inside 1, outside 0) that changes nothing; 2 during a run (any does).
     _FIELDS = {"state": (bool, False), "run": (np.int32, 0), "run_t": (np.float64, 0.0), "entry_t": (np.float64, 0.0),
-               "last_in": (np.int64, -1)}
+               "last_in": (np.int64, -1), "expect": (np.int8, 0)}
 
     def allocate(self, capacity: int) -> None:
         for name, (dtype, fill) in self._FIELDS.items():
@@ -178,9 +190,21 @@ class ZoneBank:
         else:
             a = np.stack([anchors[k] for k in self.kinds])  # (K, M, 2)
             px, py = a[self.edge_kind, :, 0].T, a[self.edge_kind, :, 1].T
-        straddle = (self.y1 > py) != (self.y2 > py)
-        crosses = straddle & (px < self.x1 + (py - self.y1) * self.slope)
+        crosses = (self.y1 > py) != (self.y2 > py)
+        crosses &= px < py * self.slope + self.x0
         return np.bitwise_xor.reduceat(crosses.view(np.uint8), self.starts, axis=1).view(bool)
+
+    def inside_boxes(self, xyxy: np.ndarray) -> np.ndarray:
+        """``(M, Z)`` bool: each box's anchor inside each zone (the test of :meth:`inside`, in one matmul)."""
+        E = len(self.x1)
+        s = xyxy @ self.WB + self.cB > 0
+        crosses = s[:, :E] != s[:, E : 2 * E]
+        crosses &= s[:, 2 * E :]
+        return np.bitwise_xor.reduceat(crosses.view(np.uint8), self.starts, axis=1).view(bool)
+
+    def occupancy(self) -> np.ndarray:
+        """``(Z,)`` confirmed tracks inside each zone and reported on the last frame (matched or coasting)."""
+        return self.state[self.present].sum(0)
 
     def expire(self, engine: "Analytics", frame: int, time: float, lost_after: int) -> list[Event]:
         """Exits of tracks inside a zone that have not been reported for more than ``lost_after`` frames."""
@@ -195,33 +219,41 @@ class ZoneBank:
         events: list[Event] = []
         for row in lost.tolist():
             for j in np.flatnonzero(self.state[row]).tolist():
+                if self.run[row, j] == 0:  # no exit run started: its last matched frame was inside
+                    self.last_in[row, j] = engine.prev_frame[row]
                 events.append(self._exit(engine, frame, time, row, j))
             self.run[row] = 0
+            self.expect[row] = 0  # outside everywhere now, no run
         return events
 
-    def update(self, engine: "Analytics", frame: int, time: float, rows: np.ndarray, anchors: dict[str, np.ndarray], present: np.ndarray) -> list[Event]:
+    def update(self, engine: "Analytics", frame: int, time: float, rows: np.ndarray, xyxy: np.ndarray) -> list[Event]:
+        """Entries and exits of the matched tracks in ``rows`` (at least one, boxes ``xyxy``) this frame."""
+        obs = self.inside_boxes(xyxy)
+        trig = obs.view(np.int8) != self.expect[rows]
+        if not np.count_nonzero(trig):  # the common frame: nobody on a new side of any border, no run going on
+            return []
         events: list[Event] = []
-        if len(rows):
-            obs = self.inside(anchors)
-            if obs.any():
-                r, c = np.nonzero(obs)
-                self.last_in[rows[r], c] = frame
-            st, run = self.state[rows], self.run[rows]
-            differ = obs != st
-            if differ.any() or run.any():
-                rt = self.run_t[rows]
-                np.copyto(rt, time, where=differ & (run == 0))
-                run = np.where(differ, run + 1, 0)
-                flip = run >= self.min_frames
-                run[flip] = 0
-                self.run[rows], self.run_t[rows] = run, rt
-                for i, j in zip(*np.nonzero(flip)):
-                    row, j = int(rows[i]), int(j)
-                    if obs[i, j]:
-                        events.append(self._enter(engine, frame, time, row, j, float(rt[i, j])))
+        state, run_a, run_t, last_in, expect = self.state, self.run, self.run_t, self.last_in, self.expect
+        # Few pairs trigger on a frame: a scalar loop over them (see LineBank.update).
+        for i, j in zip(*(v.tolist() for v in np.nonzero(trig))):
+            row = int(rows[i])
+            inside, st, run = bool(obs[i, j]), bool(state[row, j]), int(run_a[row, j])
+            if inside == st:
+                run = 0
+            else:
+                if run == 0:
+                    run_t[row, j] = time
+                    if st:  # an exit run starts: the track was last seen inside on its previous matched frame
+                        last_in[row, j] = engine.prev_frame[row]
+                run += 1
+                if run >= self.min_frames[j]:
+                    run = 0
+                    if inside:
+                        events.append(self._enter(engine, frame, time, row, j, float(run_t[row, j])))
                     else:
                         events.append(self._exit(engine, frame, time, row, j))
-        self.occupancy = self.state[present].sum(0)
+            run_a[row, j] = run
+            expect[row, j] = state[row, j] if run == 0 else 2  # in a run every observation matters
         return events
 
     def _enter(self, engine: "Analytics", frame: int, time: float, row: int, j: int, since: float) -> Event:
@@ -231,6 +263,7 @@ class ZoneBank:
         self.inside_rows.add(row)
         self._inside_array = np.zeros(0, np.int64)
         cid, tid = engine.class_of(row), engine.track_id_of(row)
+        self.expect[row, j] = 1
         zone.entries += 1
         zone.entries_per_class[cid] += 1
         zone.inside_since[tid] = since
@@ -239,6 +272,7 @@ class ZoneBank:
     def _exit(self, engine: "Analytics", frame: int, time: float, row: int, j: int) -> Event:
         zone = self.zones[j]
         self.state[row, j] = False
+        self.expect[row, j] = 0
         if not self.state[row].any():
             self.inside_rows.discard(row)
             self._inside_array = np.zeros(0, np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .checks import checked
+from .options import add_analytics_options
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(
@@ -37,6 +38,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--n-init", type=checked("--n-init"), default=None, help="hits needed to confirm a track")
     p.add_argument("--masks", action="store_true", help="attach a person mask to each tracked person")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_analytics_options(p, batch=True)
     p.set_defaults(func=run)
     return p
 
@@ -49,5 +51,6 @@ def run(args) -> int:
         resume=args.resume, video=args.video, csv=args.csv, max_retries=args.max_retries, progress=not args.quiet,
         detector=args.detector, embedder=None if args.no_appearance else args.embedder, classes=args.classes,
         conf=args.conf, appearance=args.appearance, masks=args.masks, max_age=args.max_age, n_init=args.n_init,
+        lines=args.line, zones=args.zone, analytics=args.analytics, events=args.events,
     )  # fmt: skip
     return 1 if any(r["status"] != "done" for r in rows) else 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from .track import add_tracking_options
+from ..errors import TrackerError
+
+from .options import add_tracking_options
 from .track import run as run_track
 
 
@@ -28,6 +30,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args) -> int:
     if len(args.source) > 1:
         from .live_multi import run_multi
+        from .options import analytics_given
+
+        if analytics_given(args) or args.events_out:
+            raise TrackerError("--line/--zone/--analytics/--events-out count one stream: run one `tracker live` per source")
 
         return run_multi(args, args.source)
     args.source = args.source[0]

@@ -26,10 +26,16 @@ def reserve_outputs(named: Sequence[tuple[str, str, str]], inputs: Sequence = ()
     return reserve((key, path) for _, path, key in named)
 
 
-def text_sinks(outputs: Mapping[str, AtomicFile], class_names: Sequence[str] | None) -> list:
-    """The MOT, JSON-lines and CSV sinks for whichever of those keys ``outputs`` holds."""
+def text_sinks(outputs: Mapping[str, AtomicFile], class_names: Sequence[str] | None, analytics=None) -> list:
+    """The MOT, JSON-lines and CSV sinks for whichever of those keys ``outputs`` holds; ``analytics``
+    (an :class:`~tracker.analytics.outputs.AnalyticsFeed`) adds the counts to each JSON record."""
     sinks = []
     for key, cls in TEXT_SINKS.items():
         if key in outputs:
-            sinks.append(cls(outputs[key]) if cls is MotSink else cls(outputs[key], class_names))
+            if cls is MotSink:
+                sinks.append(cls(outputs[key]))
+            elif cls is JsonLinesSink:
+                sinks.append(cls(outputs[key], class_names, analytics=analytics))
+            else:
+                sinks.append(cls(outputs[key], class_names))
     return sinks

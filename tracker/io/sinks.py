@@ -406,9 +406,12 @@ def _label(class_id: int, class_names: Sequence[str] | None) -> str:
 
 
 def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict]:
-    """Tracks as JSON-ready dicts: ``{"id", "xyxy" (2 dp), "score", "class_id", "label"[, "mask" RLE]}``."""
+    """Tracks as JSON-ready dicts: ``{"id", "xyxy" (2 dp), "score", "class_id", "label"[, "mask" RLE]
+    [, "keypoints" [[x, y, score] x K], null where NaN (a coasting track has no detection to take them from)]}``."""
     out = []
     mask = getattr(tracks, "mask", None)
+    data = getattr(tracks, "data", None) or {}
+    keypoints = np.asarray(data["keypoints"], np.float64) if data.get("keypoints") is not None else None
     for i in range(len(tracks)):
         cid = int(tracks.class_id[i])
         rec = {
@@ -420,6 +423,9 @@ def track_records(tracks, class_names: Sequence[str] | None = None) -> list[dict
         }
         if mask is not None:
             rec["mask"] = mask_to_rle(np.asarray(mask[i], bool))
+        if keypoints is not None:
+            rec["keypoints"] = [[None if not np.isfinite(v) else round(float(v), 2 if j < 2 else 4) for j, v in enumerate(p)]
+                                for p in keypoints[i]]  # fmt: skip
         out.append(rec)
     return out
 
@@ -496,15 +502,26 @@ class MotSink(_TextSink):
 class JsonLinesSink(_TextSink):
     """One JSON object per frame: ``{"frame": i, "tracks": [{"id", "xyxy", "score", "class_id", "label"}]}``.
 
-    With masks, each track also gets ``"mask": {"size": [h, w], "counts": <COCO RLE string>}``.
+    With masks, each track also gets ``"mask": {"size": [h, w], "counts": <COCO RLE string>}``; with
+    keypoints (a pose detector), ``"keypoints": [[x, y, score] x 17]`` (null where unknown). With
+    ``analytics`` (an :class:`~tracker.analytics.outputs.AnalyticsFeed` written before this sink), the
+    record also gets ``"analytics"``: the counts so far, taken when the frame is queued.
     """
 
-    def __init__(self, path, class_names: Sequence[str] | None = None) -> None:
+    def __init__(self, path, class_names: Sequence[str] | None = None, analytics=None) -> None:
         super().__init__(path)
         self.class_names = list(class_names) if class_names is not None else None
+        self.analytics = analytics
 
-    def _format(self, result) -> str:
+    def write(self, result) -> None:
+        # The counts are read now, in the caller's thread: the writer thread runs frames behind.
+        super().write(result if self.analytics is None else (result, self.analytics.counts()))
+
+    def _format(self, item) -> str:
+        result, counts = item if isinstance(item, tuple) else (item, None)
         rec = {"frame": int(result.frame_index), "tracks": track_records(result.tracks, self.class_names)}
+        if counts is not None:
+            rec["analytics"] = counts
         return json.dumps(rec, separators=(",", ":")) + "\n"
 
 

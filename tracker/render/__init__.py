@@ -6,8 +6,10 @@ Each annotator draws in place on a BGR uint8 frame and returns it.
 
 from __future__ import annotations
 
-from .analytics import draw_analytics, draw_lines, draw_zones
+from .analytics import AnalyticsOverlay, HeatMapOverlay, draw_analytics, draw_dwell, draw_lines, draw_zones
 from .heatmap import HeatMap
 from .traces import Traces
 
-__all__ = ["HeatMap", "Traces", "draw_analytics", "draw_lines", "draw_zones"]
+__all__ = [
+    "AnalyticsOverlay", "HeatMap", "HeatMapOverlay", "Traces", "draw_analytics", "draw_dwell", "draw_lines", "draw_zones",
+]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Drawing lines with their in/out counts and zones with their occupancy (see :mod:`tracker.analytics`)."""
+"""Drawing lines with their in/out counts, zones with their occupancy and dwell times (see
+:mod:`tracker.analytics`), and the overlays that put them (and a heatmap) on the annotated video."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["draw_analytics", "draw_lines", "draw_zones"]
+__all__ = ["AnalyticsOverlay", "HeatMapOverlay", "draw_analytics", "draw_dwell", "draw_lines", "draw_zones"]
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 LINE_COLOR = (0, 215, 255)  # amber
@@ -48,7 +49,8 @@ def draw_lines(image: np.ndarray, lines: Sequence, color=LINE_COLOR) -> np.ndarr
 
 
 def draw_zones(image: np.ndarray, zones: Sequence, color=ZONE_COLOR, alpha: float = 0.2) -> np.ndarray:
-    """Each zone filled translucent, outlined, with ``"name N"`` (occupancy) at its first vertex."""
+    """Each zone filled translucent, outlined, labelled at its top-left with ``"name N"`` (occupancy now)
+    and, once a visit has ended, ``in E out X avg D s`` (entries, exits, mean dwell)."""
     fs, thick = _scale(image)
     if alpha > 0 and len(zones):
         overlay = image.copy()
@@ -59,7 +61,30 @@ def draw_zones(image: np.ndarray, zones: Sequence, color=ZONE_COLOR, alpha: floa
         pts = np.round(z.points).astype(np.int32)
         cv2.polylines(image, [pts], True, color, thick, cv2.LINE_AA)
         x, y = z.points.min(0)
-        _label(image, f"{z.name} {z.occupancy}", x + 40 * fs, y + 12 * fs, color, fs, thick)
+        text = f"{z.name} {z.occupancy}"
+        if z.entries or z.exits:
+            text += f"  in {z.entries} out {z.exits}"
+        if z.dwell:
+            text += f" avg {sum(s for _, s in z.dwell) / len(z.dwell):.1f}s"
+        (tw, _), _ = cv2.getTextSize(text, _FONT, fs, thick)
+        _label(image, text, x + tw / 2 + 4, y + 12 * fs, color, fs, thick)
+    return image
+
+
+def draw_dwell(image: np.ndarray, tracks, analytics, color=ZONE_COLOR) -> np.ndarray:
+    """Seconds in the zone so far under each track inside one (the longest if inside several)."""
+    if not analytics.zones or not len(tracks):
+        return image
+    since: dict[int, float] = {}
+    for z in analytics.zones:
+        for tid, t in z.inside_since.items():
+            since[tid] = min(t, since.get(tid, t))
+    if not since:
+        return image
+    fs, thick = _scale(image)
+    for tid, (x1, _, x2, y2) in zip(tracks.track_id.tolist(), tracks.xyxy):
+        if tid in since and np.isfinite(x1 + x2 + y2):
+            _label(image, f"{analytics.time - since[tid]:.1f}s", (x1 + x2) / 2, y2 + 10 * fs, color, 0.8 * fs, thick)
     return image
 
 
@@ -68,3 +93,35 @@ def draw_analytics(image: np.ndarray, analytics) -> np.ndarray:
     draw_zones(image, analytics.zones)
     draw_lines(image, analytics.lines)
     return image
+
+
+class AnalyticsOverlay:
+    """An :class:`~tracker.render.video.Annotator` overlay: zones, lines, counts and dwell times.
+
+    Reads ``analytics`` when called: feed it the frame first (``AnalyticsFeed`` ahead of the video sink).
+    """
+
+    def __init__(self, analytics, dwell: bool = True) -> None:
+        self.analytics = analytics
+        self.dwell = dwell
+
+    def __call__(self, image: np.ndarray, result) -> np.ndarray:
+        draw_analytics(image, self.analytics)
+        if self.dwell:
+            draw_dwell(image, result.tracks, self.analytics)
+        return image
+
+
+class HeatMapOverlay:
+    """An :class:`~tracker.render.video.Annotator` overlay: a :class:`~tracker.render.heatmap.HeatMap`
+    updated with each result's tracks and blended under them."""
+
+    def __init__(self, heatmap=None, alpha: float = 0.5) -> None:
+        from .heatmap import HeatMap
+
+        self.heatmap = heatmap if heatmap is not None else HeatMap()
+        self.alpha = alpha
+
+    def __call__(self, image: np.ndarray, result) -> np.ndarray:
+        self.heatmap.update(result.tracks, image.shape[:2])
+        return self.heatmap.draw(image, self.alpha)

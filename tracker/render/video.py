@@ -30,6 +30,10 @@ class Annotator:
         badge: draw a frames-per-second badge (an exponential moving average of the time between
             results, 0.1 weight on the newest) in the corner that hides least of the tracks.
         extra: a function of nothing returning text appended to the badge (live mode: dropped frames).
+        overlays: more annotators, each ``overlay(image, result)`` drawing in place, called in order
+            before the tracks (so boxes stay on top): e.g. :class:`~tracker.render.analytics.AnalyticsOverlay`
+            (lines, zones, counts, dwell) or :class:`~tracker.render.analytics.HeatMapOverlay`.
+        skeletons: draw ``tracks.data["keypoints"]`` (a pose detector's) as skeletons in the track colours.
 
     Calling it twice with the same result draws once, so a video sink and a window can share it.
     """
@@ -40,11 +44,15 @@ class Annotator:
         trail: int = 30,
         badge: bool = True,
         extra: Callable[[], str] | None = None,
+        overlays: Sequence[Callable[[np.ndarray, object], object]] = (),
+        skeletons: bool = True,
     ) -> None:
         self.class_names = list(class_names) if class_names is not None else None
         self.trail = int(trail)
         self.badge = badge
         self.extra = extra
+        self.overlays = list(overlays)
+        self.skeletons = skeletons
         self.trails: dict[int, deque] = {}
         self.fps: float | None = None
         self._last_time: float | None = None
@@ -65,7 +73,15 @@ class Annotator:
         self.trails = {tid: self.trails.get(tid) or deque(maxlen=self.trail) for tid in ids}
         for tid, (x1, y1, x2, y2) in zip(ids, tracks.xyxy):
             self.trails[tid].append((int((x1 + x2) / 2), int(y2)))
+        for overlay in self.overlays:
+            overlay(image, result)
         draw_tracks(image, tracks, self.class_names, self.trails)
+        keypoints = tracks.data.get("keypoints") if self.skeletons else None
+        if keypoints is not None and len(tracks):
+            from .draw import color_for
+            from .pose import draw_skeletons
+
+            draw_skeletons(image, keypoints, [color_for(t) for t in ids])
         if self.badge:
             text = f"{self.fps or 0.0:.1f} FPS" + (self.extra() if self.extra else "")
             draw_badge(image, text, tracks.xyxy)
@@ -121,16 +137,17 @@ class AnnotatedVideoSink:
             self.path.discard()
 
 
-def annotated_sinks(video=None, show: bool = False, class_names=None, source=None, *, realtime: bool = False) -> list:
+def annotated_sinks(video=None, show: bool = False, class_names=None, source=None, *, realtime: bool = False,
+                    overlays: Sequence[Callable] = ()) -> list:  # fmt: skip
     """The annotated video (to ``video``, a path or reserved file) and/or the window, sharing one
     :class:`Annotator` so each frame is drawn once. ``source`` gives the frame rate and size (and, live,
-    the dropped-frame count shown in the badge)."""
+    the dropped-frame count shown in the badge); ``overlays`` go to the :class:`Annotator`."""
     if video is None and not show:
         return []
     from .display import Display
 
     extra = (lambda: f"  dropped {source.dropped}") if realtime and source is not None else None
-    annotator = Annotator(class_names, extra=extra)
+    annotator = Annotator(class_names, extra=extra, overlays=overlays)
     sinks: list = []
     if video is not None:
         w, h = getattr(source, "width", None), getattr(source, "height", None)
