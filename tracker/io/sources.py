@@ -129,10 +129,7 @@ class Source:
     # -- background thread --------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            if self.is_live:
-                self._run_live()
-            else:
-                self._run_file()
+            self._read_all(self._deliver_live if self.is_live else self._deliver_file)
         except BaseException as exc:  # surfaced on the consumer side
             self._error = exc
         finally:
@@ -155,30 +152,28 @@ class Source:
                 continue
         return False
 
-    def _run_file(self) -> None:
-        fps = self.fps or NOMINAL_FPS
-        while not self._stop.is_set():
-            got = self._reader()
-            if got is None:
-                return
-            image, index = got
-            if not self._offer(Frame(index, image, index / fps)):
-                return
-
-    def _run_live(self) -> None:
+    def _read_all(self, deliver: Callable[[np.ndarray, int, float], bool]) -> None:
+        """The one read loop: ``deliver(image, index, fps)`` each frame until the end, a stop or a refusal."""
         self.clock_start = time.monotonic()
         fps = self.fps or NOMINAL_FPS
         while not self._stop.is_set():
             got = self._reader()
-            if got is None:
+            if got is None or not deliver(got[0], got[1], fps):
                 return
-            image, index = got
-            if self._pace:
-                # Replay a file in real time: frame i becomes available at clock_start + i / fps.
-                wait = self.clock_start + index / fps - time.monotonic()
-                if wait > 0 and self._stop.wait(wait):
-                    return
-            self._slot.put(Frame(index, image, time.monotonic() - self.clock_start))
+
+    def _deliver_file(self, image: np.ndarray, index: int, fps: float) -> bool:
+        """Every frame, in order (waits while the queue is full); its time from the frame rate."""
+        return self._offer(Frame(index, image, index / fps))
+
+    def _deliver_live(self, image: np.ndarray, index: int, fps: float) -> bool:
+        """The newest frame only, timed by the capture clock; a paced file waits for its frame's time."""
+        if self._pace:
+            # Replay a file in real time: frame i becomes available at clock_start + i / fps.
+            wait = self.clock_start + index / fps - time.monotonic()
+            if wait > 0 and self._stop.wait(wait):
+                return False
+        self._slot.put(Frame(index, image, time.monotonic() - self.clock_start))
+        return True
 
     # -- consumer side --------------------------------------------------------------------------
     @property
