@@ -64,5 +64,5 @@ def run(args) -> int:
         val_fraction=args.val_fraction,
         seed=args.seed,
     )
-    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {res.before['auc']:.3f} -> {res.after['auc']:.3f}")
+    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {res.metrics['before']['auc']:.3f} -> {res.metrics['after']['auc']:.3f}")
     return 0

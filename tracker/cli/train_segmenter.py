@@ -56,12 +56,11 @@ def run(args: argparse.Namespace) -> int:
         val_fraction=args.val_fraction,
         seed=args.seed,
     )
-    per_class = ", ".join(
-        f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in zip(result.classes, result.val_iou)
-    )
+    m = result.metrics
+    per_class = ", ".join(f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in zip(result.classes, m["val_iou"]))
     print(
-        f"held-out mIoU {result.val_miou:.3f} (all-background baseline {result.baseline_miou:.3f}) on "
+        f"held-out mIoU {m['val_miou']:.3f} (all-background baseline {m['baseline_miou']:.3f}) on "
         f"{result.n_val} images; per class: {per_class}; trained on {result.n_train} images in {result.seconds:.0f} s"
     )
-    print(f"saved to {args.out} ({json.dumps({'val_miou': round(result.val_miou, 4)})})")
+    print(f"saved to {args.out} ({json.dumps({'val_miou': round(m['val_miou'], 4)})})")
     return 0
