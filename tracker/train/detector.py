@@ -193,6 +193,9 @@ def train_detector(
         raise TrackerError(f"validation classes {val.classes} differ from training classes {train.classes}")
     if feature not in STRIDES:
         raise TrackerError(f"unknown feature {feature!r} (choose from {', '.join(STRIDES)})")
+    from ..quiet import quiet_libraries
+
+    quiet_libraries()  # the first TensorFlow import of a library run prints start-up chatter
     import keras
     import tensorflow as tf
 

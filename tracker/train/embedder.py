@@ -108,6 +108,9 @@ def train_embedder(
     crops before and after training and returned as ``metrics["before"]`` and ``metrics["after"]`` (and
     stored in ``embedder.json``).
     """
+    from ..quiet import quiet_libraries
+
+    quiet_libraries()  # the first TensorFlow import of a library run prints start-up chatter
     import keras
     import tensorflow as tf
 

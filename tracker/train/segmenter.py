@@ -174,6 +174,9 @@ def train_segmenter(
     ``epochs`` counts both phases; the first ``freeze_epochs`` (default: half, at least 1) train the head
     on a frozen backbone, the rest fine-tune everything except BatchNorm statistics.
     """
+    from ..quiet import quiet_libraries
+
+    quiet_libraries()  # the first TensorFlow import of a library run prints start-up chatter
     import keras
 
     from ..models.segmenters.fcn import FcnSegmenter
