@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .checks import checked, size_type
-from .train_options import add_common, check_out, make_shapes, train_parser
+from .train_options import add_common, check_out, make_shapes, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -65,22 +65,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         train, val = train.split(args.val_fraction, seed=args.seed)
     weights = None if str(args.weights).lower() == "none" else args.weights
-    result = train_detector(
-        train,
-        val,
-        args.out,
-        epochs=args.epochs,
-        freeze_epochs=args.freeze_epochs,
-        input_size=args.input_size,
-        feature=args.feature,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        fine_tune_lr=args.fine_tune_lr,
-        weights=weights,
-        flip=not args.no_flip,
-        box_weight=args.box_weight,
-        seed=args.seed,
-    )
+    names = ("epochs", "freeze_epochs", "input_size", "feature", "batch_size", "lr", "fine_tune_lr", "box_weight", "seed")
+    result = train_detector(train, val, args.out, weights=weights, flip=not args.no_flip, **options(args, *names))
     m = result.metrics
     print(
         f"held-out mAP@0.5 {m.get('map50', 0):.3f}  mAP@[.5:.95] {m.get('map', 0):.3f} on {len(val)} images; "

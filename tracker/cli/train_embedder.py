@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from .checks import checked, size_type
-from .train_options import add_common, check_out, train_parser
+from .train_options import add_common, check_out, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -49,20 +49,9 @@ def run(args) -> int:
     check_out(args)
     from ..train.embedder import train_embedder
 
-    res = train_embedder(
-        args.data,
-        args.out,
-        epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        layer=args.layer,
-        crop_size=args.crop,
-        dim=args.dim,
-        lr=args.lr,
-        margin=args.margin,
-        ids_per_batch=args.ids_per_batch,
-        per_id=args.per_id,
-        val_fraction=args.val_fraction,
-        seed=args.seed,
-    )
-    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {res.metrics['before']['auc']:.3f} -> {res.metrics['after']['auc']:.3f}")
+    res = train_embedder(args.data, args.out, crop_size=args.crop, **options(
+        args, "epochs", "steps_per_epoch", "layer", "dim", "lr", "margin", "ids_per_batch", "per_id", "val_fraction", "seed",
+    ))
+    auc = [res.metrics[k]["auc"] for k in ("before", "after")]
+    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {auc[0]:.3f} -> {auc[1]:.3f}")
     return 0

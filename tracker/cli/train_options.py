@@ -57,3 +57,8 @@ def make_shapes(args: argparse.Namespace, write: Callable[[Path, int], Path | No
     if (args.data / "images").exists():
         raise TrackerError(f"{args.data}/images exists; --make-shapes writes a fresh data set")
     return write(args.data, args.make_shapes) or args.data
+
+
+def options(args: argparse.Namespace, *names: str) -> dict:
+    """``{name: args.name}`` for the options passed to a ``train_*`` function under their own names."""
+    return {name: getattr(args, name) for name in names}

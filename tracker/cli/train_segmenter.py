@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import TrackerError
 from .checks import checked
-from .train_options import add_common, check_out, make_shapes, train_parser
+from .train_options import add_common, check_out, make_shapes, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -47,14 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.exists():
         raise TrackerError(f"data folder not found: {args.data} (use --make-shapes N for demo data)")
     result = train_segmenter(
-        args.data,
-        args.out,
-        epochs=args.epochs,
-        freeze_epochs=args.freeze_epochs,
-        size=args.size,
-        batch_size=args.batch_size,
-        val_fraction=args.val_fraction,
-        seed=args.seed,
+        args.data, args.out, **options(args, "epochs", "freeze_epochs", "size", "batch_size", "val_fraction", "seed")
     )
     m = result.metrics
     per_class = ", ".join(f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in zip(result.classes, m["val_iou"]))

@@ -369,14 +369,20 @@ def _fps_of(cap) -> float | None:
     return float(fps) if fps and np.isfinite(fps) and 0 < fps < 1000 else None
 
 
+def _first_frame(cap, error: str) -> np.ndarray:
+    """The capture's first frame, or release it and raise ``error``."""
+    ok, first = cap.read()
+    if not ok or first is None:
+        cap.release()
+        raise TrackerError(error)
+    return first
+
+
 def _open_video_file(path: Path, live: bool, queue_size: int) -> Source:
     cap = _quiet_capture(str(path))
     if not cap.isOpened():
         raise TrackerError(f"{path}: not a video OpenCV can read (unknown format, corrupt, or no frames)")
-    ok, first = cap.read()
-    if not ok or first is None:
-        cap.release()
-        raise TrackerError(f"{path}: video has no frames")
+    first = _first_frame(cap, f"{path}: video has no frames")
     import cv2
 
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -453,10 +459,7 @@ def _tail_is_damaged(path: Path, delivered: int, fps: float | None) -> bool:
 def _open_live_capture(cap, name: str, what: str, queue_size: int, kind: str) -> Source:
     if not cap.isOpened():
         raise TrackerError(f"{what} could not be opened")
-    ok, first = cap.read()
-    if not ok or first is None:
-        cap.release()
-        raise TrackerError(f"{what} opened but delivered no frame")
+    first = _first_frame(cap, f"{what} opened but delivered no frame")
     return Source(
         name,
         _capture_reader(cap, first, live_device=True),
