@@ -74,3 +74,18 @@ def test_first_tensorflow_import_is_quiet():
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0 and proc.stderr == "3.0\n", proc.stderr
+
+
+def test_library_run_is_quiet_and_import_stays_light():
+    """``tracker.track`` outside the CLI: loading its models quiets TensorFlow; ``import tracker`` alone does not."""
+    code = (
+        "import itertools, sys, tracker; "
+        "assert 'tensorflow' not in sys.modules; "
+        "assert not any(type(f).__name__ == '_QuietImportFinder' for f in sys.meta_path); "
+        f"n = sum(1 for _ in itertools.islice(tracker.track({str(ROOT / 'sample_videos' / 'sample.mp4')!r}), 2)); "
+        "assert 'tensorflow' in sys.modules; print(n, file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "OPENCV_FFMPEG_LOGLEVEL")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0 and proc.stderr == "2\n", proc.stderr

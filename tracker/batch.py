@@ -49,7 +49,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import TrackerError
+from .errors import TrackerError, first_line
 
 __all__ = ["batch", "expand_inputs", "output_paths", "read_manifest", "MANIFEST", "VIDEO_EXTENSIONS"]
 
@@ -446,7 +446,7 @@ def _drive(ray, todo, out, options, manifest, final, workers, gpus, video, csv, 
                         queue.appendleft((item, attempt + 1))
                 except RayError as exc:
                     idle.append(actor)
-                    row = _row(item, "failed", error=f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+                    row = _row(item, "failed", error=f"{first_line(exc)}")
                 manifest.append(row)
                 final[item] = row
                 if on_row is not None:

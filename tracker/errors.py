@@ -27,3 +27,14 @@ class RecordError(TrackerError, ValueError):
 
     Also a ``ValueError``, so code that caught the bare numpy errors these checks replace still works.
     """
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """``"Type: first line of the message"`` (at most ``limit`` characters) for a one-line error.
+
+    Libraries such as TensorFlow raise errors whose text runs over many lines (stack traces of the
+    graph); a :class:`TrackerError` quoting one keeps only this much.
+    """
+    lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+    text = f"{type(exc).__name__}: {lines[0].strip()}" if lines else type(exc).__name__
+    return text[:limit]

@@ -73,7 +73,7 @@ def test_unreadable_image(tmp_path, capsys):
     bad.write_bytes(b"not a jpeg")
     assert main(["detect", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"tracker: error: cannot read image {bad}"
+    assert err == f"tracker: error: {bad}: not an image OpenCV can read"
 
 
 def test_saved_model_without_detection_signature(tmp_path, astronaut_jpg, capsys):

@@ -64,7 +64,7 @@ def test_video_overlay(astronaut_video, tmp_path):
     [
         (["--out", "x.mp4"], "--out for an image"),
         (["--out", "{tmp}/no/such/dir/x.png"], "output folder does not exist"),
-        (["--out", "{tmp}/x.png", "--model", "nope"], "unknown segmenter model"),
+        (["--out", "{tmp}/x.png", "--model", "nope"], "no segmenter 'nope': not a zoo name (selfie, fcn8s)"),
         (["--out", "{tmp}/x.png", "--opacity", "2"], "--opacity"),
         (["--out", "{tmp}/x.png", "--mask-out", "{tmp}/m.jpg"], ".png"),
     ],

@@ -15,7 +15,7 @@ from tracker import Detections, Tracker
 from tracker.render.draw import draw_detections, draw_tracks
 from tracker.errors import RecordError
 from tracker.models.segmenters.instances import instance_masks
-from tracker.models.nms import nms, soft_nms
+from tracker.models.nms import nms
 from tracker.models.coco import COCO_CLASSES
 
 from .clips import H, W, black_middle_clip, write_clip
@@ -51,7 +51,7 @@ def embedder(shared_models):
 def test_nms(n):
     d = detections(n, classes=np.array([0, 0, 1, 0, 0, 0, 2]))
     keep = nms(d.xyxy, d.score, d.class_id, iou_threshold=0.5)
-    keep2, scores = soft_nms(d.xyxy, d.score, d.class_id, soft_nms_sigma=0.5)
+    keep2, scores = nms(d.xyxy, d.score, d.class_id, soft_nms_sigma=0.5, return_scores=True)
     assert keep.dtype == np.int64 and len(keep) <= n and len(set(keep.tolist())) == len(keep)
     assert len(keep2) == len(scores) <= n
     finite = [i for i in range(n) if np.isfinite(MANY[i]).all() and MANY[i, 2] > MANY[i, 0]]

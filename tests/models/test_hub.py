@@ -88,7 +88,7 @@ def test_saved_model_without_detection_outputs_is_an_error(tmp_path):
 def test_folder_that_is_not_a_saved_model(tmp_path):
     from tracker.models.detectors import load_detector
 
-    with pytest.raises(TrackerError, match="not a SavedModel folder"):
+    with pytest.raises(TrackerError, match="holds no model; expected a tfhub: handle"):
         load_detector(str(tmp_path))
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tracker.models.nms import nms, soft_nms
+from tracker.models.nms import nms
 
 BOXES = np.array(
     [
@@ -40,7 +40,7 @@ def test_max_detections():
 
 
 def test_soft_nms_decays_overlapping_score():
-    keep, scores = soft_nms(BOXES, [0.9, 0.8, 0.7], [0, 0, 0], iou_threshold=1.0, soft_nms_sigma=0.5)
+    keep, scores = nms(BOXES, [0.9, 0.8, 0.7], [0, 0, 0], iou_threshold=1.0, soft_nms_sigma=0.5, return_scores=True)
     assert sorted(keep.tolist()) == [0, 1, 2]  # nothing dropped ...
     by_index = dict(zip(keep.tolist(), scores.tolist()))
     assert by_index[0] == pytest.approx(0.9)

@@ -13,7 +13,7 @@ import pytest
 
 from tracker.errors import TrackerError
 from tracker.models import registry
-from tracker.models.segmenters.selfie import SelfieSegmenter, load_segmenter
+from tracker.models.segmenters import SelfieSegmenter, load_segmenter
 
 skimage_data = pytest.importorskip("skimage.data")
 sklearn_datasets = pytest.importorskip("sklearn.datasets")

@@ -11,7 +11,6 @@ import numpy as np
 from ..errors import TrackerError
 from .checks import checked
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -42,10 +41,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _is_image(spec: str) -> bool:
-    return Path(spec).suffix.lower() in IMAGE_SUFFIXES
-
-
 def run(args: argparse.Namespace) -> int:
     from ..stops import run_stoppable
 
@@ -55,12 +50,10 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, stops) -> int:
     from ..io.atomic import check_distinct, reserve
     from ..io.sinks import check_output_path
+    from ..render.image import check_output_kind, is_image_path
 
-    image_in = _is_image(str(args.source))
-    if image_in and not _is_image(args.out):
-        raise TrackerError(f"--out for an image must be an image file ({', '.join(IMAGE_SUFFIXES[:3])}, ...)")
-    if not image_in and _is_image(args.out):
-        raise TrackerError("--out for a video must be a video file (e.g. overlay.mp4)")
+    image_in = is_image_path(str(args.source))
+    check_output_kind(args.out, image_in, "overlay.mp4")
     if args.mask_out and not image_in:
         raise TrackerError("--mask-out works for an image input only")
     if args.mask_out and Path(args.mask_out).suffix.lower() != ".png":
@@ -90,19 +83,16 @@ def _run(args: argparse.Namespace, stops) -> int:
 
 
 def _run_image(args, source, segmenter, outputs) -> int:
-    import cv2
+    from ..render.image import write_image
+    from ..render.segmentation import labels_of, overlay
 
     frame = next(iter(source), None)
     if frame is None:
         raise TrackerError(f"cannot read image {args.source}")
-    from ..render.segmentation import labels_of, overlay
-
     labels = labels_of(segmenter(frame.image), args.threshold)
-    # Temporary names end in the real extension, so imwrite picks the same format.
-    if not cv2.imwrite(str(outputs["--out"].temp), overlay(frame.image, labels, args.opacity, segmenter.classes)):
-        raise TrackerError(f"cannot write image {args.out}")
-    if args.mask_out and not cv2.imwrite(str(outputs["--mask-out"].temp), labels):
-        raise TrackerError(f"cannot write image {args.mask_out}")
+    write_image(outputs["--out"], overlay(frame.image, labels, args.opacity, segmenter.classes))
+    if args.mask_out:
+        write_image(outputs["--mask-out"], labels)
     for f in outputs.values():
         f.commit()
     if not args.quiet:

@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import TrackerError
 from .checks import checked, size_type
+from .train_options import add_common, check_out, make_shapes, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "train-detector",
+    p = train_parser(
+        subparsers, "train-detector", what="detector",
         help="train the sliding-grid FCN detector on a COCO or YOLO data set",
         description=(
             "Transfer learning for the fully convolutional grid detector (zoo 'fcn-grid'): MobileNetV2 ImageNet "
@@ -20,16 +20,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "per-epoch losses, saves the detector to --out and reports mAP@0.5 and mAP@[.5:.95] (pycocotools) on "
             "--val or on a held-out share of DATA. Use the result with `tracker detect SOURCE --detector DIR`."
         ),
+        data_help="COCO JSON file (or folder with annotations.json) or YOLO folder",
     )
-    p.add_argument("data", type=Path, help="COCO JSON file (or folder with annotations.json) or YOLO folder")
     p.add_argument("--format", choices=("auto", "coco", "yolo"), default="auto", help="data set layout (default: auto)")
-    p.add_argument("--out", type=Path, required=True, help="folder to save the detector in")
     p.add_argument("--val", type=Path, default=None, help="held-out data set in the same format (default: split DATA)")
-    p.add_argument(
-        "--val-fraction", type=checked("--val-fraction"), default=0.2,
-        help="share of DATA held out without --val (default 0.2)",
+    add_common(
+        p, epochs=12, val_fraction=0.2, val_help="share of DATA held out without --val",
+        make_shapes="first write N generated images (circles/squares/triangles, 256x256) as a COCO data set into DATA",
     )
-    p.add_argument("--epochs", type=checked("--epochs"), default=12, help="total epochs (default 12)")
     p.add_argument(
         "--freeze-epochs", type=checked("--freeze-epochs"), default=8,
         help="first epochs with a frozen backbone (default 8)",
@@ -39,7 +37,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="training input (default 192)",
     )
     p.add_argument("--feature", choices=("stride16", "stride32"), default="stride16", help="backbone grid (default stride16)")
-    p.add_argument("--batch-size", type=checked("--batch-size"), default=16)
     p.add_argument("--lr", type=checked("--lr"), default=1e-3, help="head learning rate (default 1e-3)")
     p.add_argument(
         "--fine-tune-lr", type=checked("--fine-tune-lr"), default=1e-4,
@@ -51,15 +48,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="weight of the box loss terms (default 4)",
     )
     p.add_argument("--no-flip", action="store_true", help="no horizontal-flip augmentation")
-    p.add_argument("--seed", type=checked("--seed"), default=0)
-    p.add_argument(
-        "--make-shapes",
-        type=checked("--make-shapes"),
-        metavar="N",
-        default=None,
-        help="first write N generated images (circles/squares/triangles, 256x256) as a COCO data set into DATA",
-    )
-    p.add_argument("--overwrite", action="store_true", help="allow writing into an existing --out folder")
     p.set_defaults(func=run)
     return p
 
@@ -68,35 +56,17 @@ def run(args: argparse.Namespace) -> int:
     from ..train.datasets import load_dataset, make_shapes_dataset
     from ..train.detector import train_detector
 
-    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())) and not args.overwrite:
-        raise TrackerError(f"{args.out} exists and is not empty (pass --overwrite)")
-    data = args.data
-    if args.make_shapes is not None:
-        if (data / "images").exists():
-            raise TrackerError(f"{data}/images exists; --make-shapes writes a fresh data set")
-        data = make_shapes_dataset(data, args.make_shapes, seed=args.seed, fmt="yolo" if args.format == "yolo" else "coco")
+    check_out(args)
+    fmt = "yolo" if args.format == "yolo" else "coco"
+    data = make_shapes(args, lambda folder, n: make_shapes_dataset(folder, n, seed=args.seed, fmt=fmt))
     train = load_dataset(data, args.format)
     if args.val is not None:
         val = load_dataset(args.val, args.format)
     else:
         train, val = train.split(args.val_fraction, seed=args.seed)
     weights = None if str(args.weights).lower() == "none" else args.weights
-    result = train_detector(
-        train,
-        val,
-        args.out,
-        epochs=args.epochs,
-        freeze_epochs=args.freeze_epochs,
-        input_size=args.input_size,
-        feature=args.feature,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        fine_tune_lr=args.fine_tune_lr,
-        weights=weights,
-        flip=not args.no_flip,
-        box_weight=args.box_weight,
-        seed=args.seed,
-    )
+    names = ("epochs", "freeze_epochs", "input_size", "feature", "batch_size", "lr", "fine_tune_lr", "box_weight", "seed")
+    result = train_detector(train, val, args.out, weights=weights, flip=not args.no_flip, **options(args, *names))
     m = result.metrics
     print(
         f"held-out mAP@0.5 {m.get('map50', 0):.3f}  mAP@[.5:.95] {m.get('map', 0):.3f} on {len(val)} images; "

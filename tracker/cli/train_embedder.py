@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import TrackerError
 from .checks import checked, size_type
+from .train_options import add_common, check_out, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "train-embedder",
+    p = train_parser(
+        subparsers, "train-embedder", what="embedder",
         help="fine-tune the appearance embedder on crops in a folder per identity",
         description=(
             "Metric learning for the DeepSORT appearance embedder: ImageNet MobileNetV2 truncated at --layer, "
@@ -19,10 +19,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "same/different-identity separation on held-out crops before and after. Use the result with "
             "`tracker track ... --embedder DIR` (or tracker.models.embedders.load_embedder(DIR))."
         ),
+        data_help="folder with one sub-folder of crops per identity",
     )
-    p.add_argument("data", type=Path, help="folder with one sub-folder of crops per identity")
-    p.add_argument("--out", type=Path, required=True, help="folder to save the embedder in")
-    p.add_argument("--epochs", type=checked("--epochs"), default=10)
+    add_common(p, epochs=10, val_fraction=0.25, val_help="share of each identity's crops held out", batch_size=False)
     p.add_argument(
         "--steps-per-epoch", type=checked("--steps-per-epoch"), default=None,
         help="default: one pass over the crops",
@@ -40,9 +39,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--ids-per-batch", type=checked("--ids-per-batch"), default=6)
     p.add_argument("--per-id", type=checked("--per-id"), default=4, help="crops per identity in a batch")
-    p.add_argument("--val-fraction", type=checked("--val-fraction"), default=0.25)
-    p.add_argument("--seed", type=checked("--seed"), default=0)
-    p.add_argument("--overwrite", action="store_true", help="allow writing into an existing --out folder")
     p.set_defaults(func=run)
     return p
 
@@ -50,24 +46,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..models.embedders import CONFIG_NAME
 
-    if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
-        raise TrackerError(f"{args.out} exists and is not empty (use --overwrite)")
+    check_out(args)
     from ..train.embedder import train_embedder
 
-    res = train_embedder(
-        args.data,
-        args.out,
-        epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        layer=args.layer,
-        crop_size=args.crop,
-        dim=args.dim,
-        lr=args.lr,
-        margin=args.margin,
-        ids_per_batch=args.ids_per_batch,
-        per_id=args.per_id,
-        val_fraction=args.val_fraction,
-        seed=args.seed,
-    )
-    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {res.before['auc']:.3f} -> {res.after['auc']:.3f}")
+    res = train_embedder(args.data, args.out, crop_size=args.crop, **options(
+        args, "epochs", "steps_per_epoch", "layer", "dim", "lr", "margin", "ids_per_batch", "per_id", "val_fraction", "seed",
+    ))
+    auc = [res.metrics[k]["auc"] for k in ("before", "after")]
+    print(f"saved {res.out_dir} ({CONFIG_NAME} + weights); held-out AUC {auc[0]:.3f} -> {auc[1]:.3f}")
     return 0

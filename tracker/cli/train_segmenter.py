@@ -8,11 +8,12 @@ from pathlib import Path
 
 from ..errors import TrackerError
 from .checks import checked
+from .train_options import add_common, check_out, make_shapes, options, train_parser
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "train-segmenter",
+    p = train_parser(
+        subparsers, "train-segmenter", what="model",
         help="train an FCN-8s segmenter on a folder of images and masks",
         description=(
             "Train FCN-8s (MobileNetV2 ImageNet backbone) on DATA/images/*.png|jpg with DATA/masks/*.png "
@@ -20,10 +21,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "trained on a frozen backbone first, then everything is fine-tuned. The saved folder works with "
             "`tracker segment SOURCE --model DIR`."
         ),
+        data_help="data folder with images/ and masks/",
     )
-    p.add_argument("data", type=Path, help="data folder with images/ and masks/")
-    p.add_argument("--out", type=Path, required=True, help="folder to save the model in")
-    p.add_argument("--epochs", type=checked("--epochs"), default=16, help="total epochs (default 16)")
+    add_common(
+        p, epochs=16, val_fraction=0.2, val_help="share of images held out",
+        make_shapes="first write N generated demo images (shapes on textures, 3 classes) into DATA",
+    )
     p.add_argument(
         "--freeze-epochs", type=checked("--freeze-epochs"), default=None,
         help="epochs with a frozen backbone (default half)",
@@ -32,20 +35,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--size", type=checked("--size"), default=128,
         help="images are resized to SIZE x SIZE (default 128)",
     )
-    p.add_argument("--batch-size", type=checked("--batch-size"), default=16)
-    p.add_argument(
-        "--val-fraction", type=checked("--val-fraction"), default=0.2,
-        help="share of images held out (default 0.2)",
-    )
-    p.add_argument("--seed", type=checked("--seed"), default=0)
-    p.add_argument(
-        "--make-shapes",
-        type=checked("--make-shapes"),
-        metavar="N",
-        default=None,
-        help="first write N generated demo images (shapes on textures, 3 classes) into DATA",
-    )
-    p.add_argument("--overwrite", action="store_true", help="allow writing into an existing --out folder")
     p.set_defaults(func=run)
     return p
 
@@ -53,30 +42,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..train.segmenter import make_shapes_segmentation, train_segmenter
 
-    if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
-        raise TrackerError(f"{args.out} exists and is not empty (pass --overwrite)")
-    if args.make_shapes is not None:
-        if (args.data / "images").exists():
-            raise TrackerError(f"{args.data}/images exists; --make-shapes writes a fresh data set")
-        make_shapes_segmentation(args.data, args.make_shapes, seed=args.seed, size=args.size)
-    elif not args.data.exists():
+    check_out(args)
+    make_shapes(args, lambda folder, n: make_shapes_segmentation(folder, n, seed=args.seed, size=args.size))
+    if not args.data.exists():
         raise TrackerError(f"data folder not found: {args.data} (use --make-shapes N for demo data)")
     result = train_segmenter(
-        args.data,
-        args.out,
-        epochs=args.epochs,
-        freeze_epochs=args.freeze_epochs,
-        size=args.size,
-        batch_size=args.batch_size,
-        val_fraction=args.val_fraction,
-        seed=args.seed,
+        args.data, args.out, **options(args, "epochs", "freeze_epochs", "size", "batch_size", "val_fraction", "seed")
     )
-    per_class = ", ".join(
-        f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in zip(result.classes, result.val_iou)
-    )
+    m = result.metrics
+    per_class = ", ".join(f"{name} {'n/a' if v is None else f'{v:.3f}'}" for name, v in zip(result.classes, m["val_iou"]))
     print(
-        f"held-out mIoU {result.val_miou:.3f} (all-background baseline {result.baseline_miou:.3f}) on "
+        f"held-out mIoU {m['val_miou']:.3f} (all-background baseline {m['baseline_miou']:.3f}) on "
         f"{result.n_val} images; per class: {per_class}; trained on {result.n_train} images in {result.seconds:.0f} s"
     )
-    print(f"saved to {args.out} ({json.dumps({'val_miou': round(result.val_miou, 4)})})")
+    print(f"saved to {args.out} ({json.dumps({'val_miou': round(m['val_miou'], 4)})})")
     return 0

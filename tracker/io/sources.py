@@ -129,10 +129,7 @@ class Source:
     # -- background thread --------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            if self.is_live:
-                self._run_live()
-            else:
-                self._run_file()
+            self._read_all(self._deliver_live if self.is_live else self._deliver_file)
         except BaseException as exc:  # surfaced on the consumer side
             self._error = exc
         finally:
@@ -155,30 +152,28 @@ class Source:
                 continue
         return False
 
-    def _run_file(self) -> None:
-        fps = self.fps or NOMINAL_FPS
-        while not self._stop.is_set():
-            got = self._reader()
-            if got is None:
-                return
-            image, index = got
-            if not self._offer(Frame(index, image, index / fps)):
-                return
-
-    def _run_live(self) -> None:
+    def _read_all(self, deliver: Callable[[np.ndarray, int, float], bool]) -> None:
+        """The one read loop: ``deliver(image, index, fps)`` each frame until the end, a stop or a refusal."""
         self.clock_start = time.monotonic()
         fps = self.fps or NOMINAL_FPS
         while not self._stop.is_set():
             got = self._reader()
-            if got is None:
+            if got is None or not deliver(got[0], got[1], fps):
                 return
-            image, index = got
-            if self._pace:
-                # Replay a file in real time: frame i becomes available at clock_start + i / fps.
-                wait = self.clock_start + index / fps - time.monotonic()
-                if wait > 0 and self._stop.wait(wait):
-                    return
-            self._slot.put(Frame(index, image, time.monotonic() - self.clock_start))
+
+    def _deliver_file(self, image: np.ndarray, index: int, fps: float) -> bool:
+        """Every frame, in order (waits while the queue is full); its time from the frame rate."""
+        return self._offer(Frame(index, image, index / fps))
+
+    def _deliver_live(self, image: np.ndarray, index: int, fps: float) -> bool:
+        """The newest frame only, timed by the capture clock; a paced file waits for its frame's time."""
+        if self._pace:
+            # Replay a file in real time: frame i becomes available at clock_start + i / fps.
+            wait = self.clock_start + index / fps - time.monotonic()
+            if wait > 0 and self._stop.wait(wait):
+                return False
+        self._slot.put(Frame(index, image, time.monotonic() - self.clock_start))
+        return True
 
     # -- consumer side --------------------------------------------------------------------------
     @property
@@ -374,14 +369,20 @@ def _fps_of(cap) -> float | None:
     return float(fps) if fps and np.isfinite(fps) and 0 < fps < 1000 else None
 
 
+def _first_frame(cap, error: str) -> np.ndarray:
+    """The capture's first frame, or release it and raise ``error``."""
+    ok, first = cap.read()
+    if not ok or first is None:
+        cap.release()
+        raise TrackerError(error)
+    return first
+
+
 def _open_video_file(path: Path, live: bool, queue_size: int) -> Source:
     cap = _quiet_capture(str(path))
     if not cap.isOpened():
         raise TrackerError(f"{path}: not a video OpenCV can read (unknown format, corrupt, or no frames)")
-    ok, first = cap.read()
-    if not ok or first is None:
-        cap.release()
-        raise TrackerError(f"{path}: video has no frames")
+    first = _first_frame(cap, f"{path}: video has no frames")
     import cv2
 
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -458,10 +459,7 @@ def _tail_is_damaged(path: Path, delivered: int, fps: float | None) -> bool:
 def _open_live_capture(cap, name: str, what: str, queue_size: int, kind: str) -> Source:
     if not cap.isOpened():
         raise TrackerError(f"{what} could not be opened")
-    ok, first = cap.read()
-    if not ok or first is None:
-        cap.release()
-        raise TrackerError(f"{what} opened but delivered no frame")
+    first = _first_frame(cap, f"{what} opened but delivered no frame")
     return Source(
         name,
         _capture_reader(cap, first, live_device=True),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import TrackerError
+from ..errors import TrackerError, first_line
 
 __all__ = ["mobilenetv2", "backbone", "MOBILENETV2_WEIGHTS", "STRIDE_LAYERS"]
 
@@ -193,7 +193,7 @@ def mobilenetv2(
             try:
                 base.load_weights(str(path))
             except Exception as exc:  # Keras raises several types for a wrong file
-                raise TrackerError(f"cannot load backbone weights {path}: {str(exc).splitlines()[0]}") from None
+                raise TrackerError(f"cannot load backbone weights {path}: {first_line(exc)}") from None
     outs = {n: base.get_layer(STRIDE_LAYERS[n]).output for n in names}
     if len(names) == 1:
         return keras.Model(base.input, outs[names[0]], name=f"mobilenetv2_{names[0]}")
@@ -244,12 +244,12 @@ def backbone(
     try:
         app = ctor(include_top=False, weights=None, input_shape=tuple(input_shape), **extra, **kwargs)
     except (TypeError, ValueError) as exc:
-        raise TrackerError(f"cannot build backbone {name!r}: {str(exc).splitlines()[0]}") from None
+        raise TrackerError(f"cannot build backbone {name!r}: {first_line(exc)}") from None
     if weights is not None:
         try:
             app.load_weights(str(weights))
         except Exception as exc:  # wrong architecture or file type
-            raise TrackerError(f"cannot load weights {weights} into {name!r}: {str(exc).splitlines()[0]}") from None
+            raise TrackerError(f"cannot load weights {weights} into {name!r}: {first_line(exc)}") from None
     inp = keras.Input(shape=tuple(input_shape), name="rgb")
     x = inp
     if prep is not None:

@@ -6,14 +6,14 @@ within a class; that one op also gives soft-NMS (``soft_nms_sigma > 0``: overlap
 score, ``s * exp(-iou**2 / (2 * sigma))``, instead of being dropped).
 
 :func:`nms_tf` works on tensors inside a ``tf.function`` (the NanoDet graph uses it);
-:func:`nms` and :func:`soft_nms` take and return numpy arrays.
+:func:`nms` takes and returns numpy arrays (hard or soft, with or without the new scores).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["nms", "soft_nms", "nms_tf"]
+__all__ = ["nms", "nms_tf"]
 
 
 def nms_tf(boxes, scores, class_ids, iou_threshold, score_threshold, max_detections: int, soft_nms_sigma=0.0):
@@ -44,7 +44,7 @@ def nms_tf(boxes, scores, class_ids, iou_threshold, score_threshold, max_detecti
     return keep, kept_scores
 
 
-def soft_nms(
+def nms(
     xyxy,
     scores,
     class_ids=None,
@@ -52,10 +52,13 @@ def soft_nms(
     score_threshold: float = 0.0,
     soft_nms_sigma: float = 0.0,
     max_detections: int = 100,
-) -> tuple[np.ndarray, np.ndarray]:
-    """NMS returning ``(keep, new_scores)``; keep is sorted by (possibly decayed) score, highest first.
+    return_scores: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Indices of the boxes to keep, highest (possibly decayed) score first; suppression happens only
+    within a class (``class_ids=None``: one class).
 
-    With ``soft_nms_sigma == 0`` this is hard NMS and ``new_scores`` equals ``scores[keep]``.
+    ``soft_nms_sigma > 0`` makes it soft-NMS; ``return_scores=True`` also returns the kept boxes' new
+    scores, ``(keep, new_scores)`` (with hard NMS those equal ``scores[keep]``).
     """
     xyxy = np.asarray(xyxy, np.float32).reshape(-1, 4)
     scores = np.asarray(scores, np.float32).reshape(-1)
@@ -69,27 +72,11 @@ def soft_nms(
             f"nms: {len(xyxy)} boxes, {len(scores)} scores and {len(class_ids)} class ids; expected one of each per box"
         )
     if len(xyxy) == 0 or max_detections <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    keep, kept = nms_tf(
-        xyxy,
-        scores,
-        class_ids,
-        float(iou_threshold),
-        float(score_threshold),
-        int(max_detections),
-        float(soft_nms_sigma),
-    )
-    return keep.numpy().astype(np.int64), kept.numpy()
-
-
-def nms(
-    xyxy,
-    scores,
-    class_ids=None,
-    iou_threshold: float = 0.5,
-    score_threshold: float = 0.0,
-    soft_nms_sigma: float = 0.0,
-    max_detections: int = 100,
-) -> np.ndarray:
-    """Indices of the boxes to keep, highest score first; suppression happens only within a class."""
-    return soft_nms(xyxy, scores, class_ids, iou_threshold, score_threshold, soft_nms_sigma, max_detections)[0]
+        keep, kept = np.zeros(0, np.int64), np.zeros(0, np.float32)
+    else:
+        keep_t, kept_t = nms_tf(
+            xyxy, scores, class_ids, float(iou_threshold), float(score_threshold), int(max_detections),
+            float(soft_nms_sigma),
+        )
+        keep, kept = keep_t.numpy().astype(np.int64), kept_t.numpy()
+    return (keep, kept) if return_scores else keep

@@ -37,7 +37,8 @@ class ZooEntry:
 
 
 _ENTRIES: list[ZooEntry] = [
-    # Entries are added by the modules that implement them; keep this table sorted by task.
+    # Keep this table sorted by task. A name is unique within its task: "mobilenetv2" is both the
+    # backbone and the embedder built on it, and each loader asks for its own task.
     ZooEntry(
         name="mobilenetv2",
         task="backbone",
@@ -126,9 +127,12 @@ _ENTRIES: list[ZooEntry] = [
 
 
 def register(entry: ZooEntry) -> None:
-    """Add an entry (used by plug-ins and tests; the built-in table is above)."""
-    if any(e.name == entry.name for e in _ENTRIES):
-        raise ValueError(f"zoo entry {entry.name!r} already registered")
+    """Add an entry (used by plug-ins and tests; the built-in table is above).
+
+    Names are unique per task, as in the built-in table; a second entry for the same task and name is refused.
+    """
+    if any(e.name == entry.name and e.task == entry.task for e in _ENTRIES):
+        raise ValueError(f"zoo {entry.task} {entry.name!r} already registered")
     _ENTRIES.append(entry)
 
 
@@ -137,9 +141,13 @@ def entries(task: str | None = None) -> list[ZooEntry]:
 
 
 def get(name: str, task: str | None = None) -> ZooEntry:
-    for e in _ENTRIES:
-        if e.name == name and (task is None or e.task == task):
-            return e
+    """The entry ``name`` of ``task``; without a task the name must belong to one task only."""
+    found = [e for e in _ENTRIES if e.name == name and (task is None or e.task == task)]
+    if len(found) > 1:
+        tasks = ", ".join(e.task for e in found)
+        raise TrackerError(f"zoo name {name!r} is a {tasks}; say which (task=...)")
+    if found:
+        return found[0]
     known = ", ".join(e.name for e in entries(task)) or "none"
     kind = f"{task} " if task else ""
     raise TrackerError(f"unknown {kind}model {name!r} (known: {known})")

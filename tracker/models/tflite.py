@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..errors import TrackerError
+from ..errors import TrackerError, first_line
 from ..quiet import filtered_stderr
 
 __all__ = ["interpreter_class", "make_interpreter"]
@@ -55,6 +55,5 @@ def make_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
             interpreter = cls(model_path=str(path), num_threads=num_threads)
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise TrackerError(f"cannot load TFLite model {path}: {first}") from None
+        raise TrackerError(f"cannot load TFLite model {path}: {first_line(exc)}") from None
     return interpreter

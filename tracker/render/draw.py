@@ -12,7 +12,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["color_for", "draw_detections", "draw_tracks", "draw_text", "draw_badge"]
+__all__ = ["color_for", "draw_detections", "detections_annotator", "draw_tracks", "draw_text", "draw_badge"]
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 # The golden-ratio hue step keeps consecutive ids far apart on the colour wheel.
@@ -85,6 +85,11 @@ def draw_detections(image: np.ndarray, detections, class_names: Sequence[str] | 
         x1, y1 = _box(image, box, color, thick)
         _put_label(image, f"{_label_name(int(cid), class_names)} {float(score):.2f}", x1, y1, color, fs, thick)
     return image
+
+
+def detections_annotator(class_names: Sequence[str] | None = None):
+    """``result -> image``: a copy of the result's frame with its detections drawn (``tracker detect --out``)."""
+    return lambda result: draw_detections(result.image.copy(), result.detections, class_names)
 
 
 def draw_tracks(

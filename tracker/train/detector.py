@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,16 +26,9 @@ import numpy as np
 
 from ..errors import TrackerError
 from .datasets import DetectionDataset
+from .result import TrainResult
 
 __all__ = ["train_detector", "detection_loss", "evaluate_detector", "random_box_map", "freeze_batchnorm", "TrainResult"]
-
-
-@dataclass
-class TrainResult:
-    detector: Any
-    history: list[dict] = field(default_factory=list)
-    metrics: dict = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def detection_loss(y_true, y_pred, box_weight: float = 1.0):
@@ -188,7 +180,7 @@ def train_detector(
         box_weight: weight of the box terms (centre offsets + log sizes) against objectness and class.
 
     Returns:
-        :class:`TrainResult` with the detector, per-epoch losses and the held-out metrics
+        :class:`~tracker.train.result.TrainResult` with the detector, per-epoch losses and the held-out metrics
         (``map50``, ``map``) when ``val`` is given.
     """
     from ..models.detectors.fcn import STRIDES, FcnDetector, build_fcn_detector, default_anchor
@@ -201,6 +193,9 @@ def train_detector(
         raise TrackerError(f"validation classes {val.classes} differ from training classes {train.classes}")
     if feature not in STRIDES:
         raise TrackerError(f"unknown feature {feature!r} (choose from {', '.join(STRIDES)})")
+    from ..quiet import quiet_libraries
+
+    quiet_libraries()  # the first TensorFlow import of a library run prints start-up chatter
     import keras
     import tensorflow as tf
 
@@ -236,7 +231,8 @@ def train_detector(
     detector = FcnDetector(
         model, train.classes, feature, hw, anchor, config={"backbone": "mobilenetv2", "head_width": head_width}
     )
-    result = TrainResult(detector, history)
+    result = TrainResult(detector, None if out_dir is None else Path(out_dir), list(train.classes), history=history,
+                         n_train=len(train), n_val=len(val) if val is not None else 0)  # fmt: skip
     if val is not None and len(val):
         result.metrics = evaluate_detector(detector, val)
         log(

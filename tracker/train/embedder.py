@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,19 +21,11 @@ import numpy as np
 
 from ..errors import TrackerError
 from ..models.embedders.cnn import build_model
+from .result import TrainResult
 
 __all__ = ["build_model", "load_identity_folder", "separation", "train_embedder", "TrainResult", "batch_hard_triplet_loss"]
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-
-
-@dataclass
-class TrainResult:
-    out_dir: Path
-    before: dict
-    after: dict
-    history: list = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def load_identity_folder(data_dir: str | Path, crop_size) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -114,8 +105,12 @@ def train_embedder(
     """Fine-tune on ``data_dir`` and write a ``load_embedder``-loadable folder to ``out_dir``.
 
     Separation (see :func:`separation`) is measured on a held-out ``val_fraction`` of each identity's
-    crops before and after training and returned (and stored in ``embedder.json``).
+    crops before and after training and returned as ``metrics["before"]`` and ``metrics["after"]`` (and
+    stored in ``embedder.json``).
     """
+    from ..quiet import quiet_libraries
+
+    quiet_libraries()  # the first TensorFlow import of a library run prints start-up chatter
     import keras
     import tensorflow as tf
 
@@ -193,4 +188,5 @@ def train_embedder(
         "loss_history": history,
     }
     (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2))
-    return TrainResult(out, before, after, history, seconds)
+    return TrainResult(model, out, list(names), {"before": before, "after": after},
+                       [{"loss": v} for v in history], seconds, n_train=len(tr_y), n_val=int(val.sum()))  # fmt: skip

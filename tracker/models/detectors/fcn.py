@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...detections import Detections
-from ...errors import TrackerError
+from ...errors import TrackerError, first_line
 
 __all__ = [
     "STRIDES",
@@ -380,7 +380,7 @@ def load_fcn_detector(directory: str | Path, **overrides: Any) -> FcnDetector:
     try:
         model.load_weights(str(d / WEIGHTS_FILE))
     except Exception as exc:  # Keras raises several types for a mismatched file
-        raise TrackerError(f"cannot load detector weights {d / WEIGHTS_FILE}: {str(exc).splitlines()[0]}") from None
+        raise TrackerError(f"cannot load detector weights {d / WEIGHTS_FILE}: {first_line(exc)}") from None
     return _from_config(model, cfg, keep)
 
 

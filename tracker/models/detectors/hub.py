@@ -30,17 +30,12 @@ import numpy as np
 
 from ...boxes import yxyx_norm_to_xyxy
 from ...detections import Detections
-from ...errors import TrackerError
+from ...errors import TrackerError, first_line
 from ..coco import COCO91_TO_80, COCO_CLASSES
 
 __all__ = ["SavedModelDetector", "load_hub", "load_saved_model", "REQUIRED_OUTPUTS"]
 
 REQUIRED_OUTPUTS = ("detection_boxes", "detection_scores", "detection_classes")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
 
 
 class SavedModelDetector:
@@ -167,7 +162,7 @@ def load_saved_model(path: str | os.PathLike, **kwargs) -> SavedModelDetector:
     try:
         model = tf.saved_model.load(str(path))
     except Exception as exc:  # TF raises many types for corrupt or incompatible folders
-        raise TrackerError(f"cannot load SavedModel {path}: {_first_line(exc)}") from None
+        raise TrackerError(f"cannot load SavedModel {path}: {first_line(exc)}") from None
     return SavedModelDetector(model, str(path), **kwargs)
 
 
@@ -177,7 +172,7 @@ def load_hub(handle: str, **kwargs) -> SavedModelDetector:
 
     hub = require("tensorflow_hub", "pip install tensorflow-hub")
     if not handle:
-        raise TrackerError("empty TF Hub handle (use tfhub:https://tfhub.dev/tensorflow/ssd_mobilenet_v2/2)")
+        raise TrackerError("tfhub: needs a handle, e.g. tfhub:https://tfhub.dev/tensorflow/ssd_mobilenet_v2/2")
     url = handle
     if "://" not in handle and not os.path.isabs(handle) and not os.path.exists(handle):
         url = f"https://tfhub.dev/{handle}"
@@ -186,6 +181,6 @@ def load_hub(handle: str, **kwargs) -> SavedModelDetector:
     except Exception as exc:  # network, HTTP, cache and format errors all end here
         raise TrackerError(
             f"could not load TF Hub handle {handle}: no network? (models are fetched once into TFHUB_CACHE_DIR) "
-            f"[{_first_line(exc)}]"
+            f"[{first_line(exc)}]"
         ) from None
     return SavedModelDetector(model, f"tfhub:{handle}", **kwargs)

@@ -23,17 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import TrackerError
+from ...errors import first_line as _first_line
 
 __all__ = ["load_embedder", "mobilenetv2_embedder", "DEFAULT_EMBEDDER", "CONFIG_NAME", "WEIGHTS_NAME"]
 
 DEFAULT_EMBEDDER = "mobilenetv2"
 CONFIG_NAME = "embedder.json"
 WEIGHTS_NAME = "embedder.weights.h5"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def mobilenetv2_embedder(crop_size=None, layer: str | None = None, weights: Any = "imagenet") -> Any:
@@ -131,21 +127,20 @@ def _from_saved_model(path: str, crop_size=None, input_scale: float = 1.0, hub: 
 
 def load_embedder(spec: str | os.PathLike | None = DEFAULT_EMBEDDER, **kwargs: Any) -> Any:
     """Build the embedder ``spec`` names (see module docstring); ``kwargs`` go to its builder."""
-    from .. import registry
+    from ..resolve import Loaders, resolve
 
-    spec = str(spec or DEFAULT_EMBEDDER).strip()
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    if spec.startswith("tfhub:"):
-        handle = spec[len("tfhub:") :]
-        if not handle:
-            raise TrackerError("tfhub: needs a handle, e.g. tfhub:https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5")
-        kwargs.setdefault("input_scale", 1.0 / 255.0)
-        return _from_saved_model(handle, hub=True, **kwargs)
-    if any(e.name == spec for e in registry.entries("embedder")):
-        return registry.load(spec, "embedder", **kwargs)
-    path = Path(spec)
-    if path.is_dir() and (path / CONFIG_NAME).is_file():
+    return resolve(spec or DEFAULT_EMBEDDER, "embedder", Loaders(
+        accepted="a tfhub: handle, a folder from `tracker train-embedder` or a SavedModel folder",
+        tfhub_example="https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5",
+        tfhub=lambda handle, **kw: _from_saved_model(handle, hub=True, **{"input_scale": 1.0 / 255.0, **kw}),
+        folder=_from_folder,
+    ), **kwargs)
+
+
+def _from_folder(path: Path, **kwargs: Any) -> Any:
+    if (path / CONFIG_NAME).is_file():
         return _from_trained(path)
-    if path.is_dir() and (path / "saved_model.pb").is_file():
+    if (path / "saved_model.pb").is_file():
         return _from_saved_model(str(path), **kwargs)
-    raise registry.unknown_spec(spec, "embedder", "a tfhub: handle, a trained-embedder folder or a SavedModel folder")
+    return None

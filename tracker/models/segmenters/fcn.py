@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ...errors import TrackerError
+from ...errors import TrackerError, first_line
 
 __all__ = ["bilinear_kernel", "build_fcn8s", "FcnSegmenter", "fcn8s"]
 
@@ -218,7 +218,7 @@ class FcnSegmenter:
         try:
             model.load_weights(str(w_path))
         except Exception as exc:  # Keras raises several types for a mismatching file
-            raise TrackerError(f"cannot load {w_path}: {str(exc).splitlines()[0]}") from None
+            raise TrackerError(f"cannot load {w_path}: {first_line(exc)}") from None
         return cls(model, classes, config.get("input_size"), config)
 
 

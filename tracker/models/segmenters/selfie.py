@@ -15,7 +15,7 @@ import numpy as np
 from ...errors import TrackerError
 from ..tflite import make_interpreter
 
-__all__ = ["SelfieSegmenter", "selfie", "load_segmenter", "make_interpreter", "WEIGHTS"]
+__all__ = ["SelfieSegmenter", "selfie", "make_interpreter", "WEIGHTS"]
 
 WEIGHTS = Path(__file__).parent.parent / "weights" / "selfie_segmentation.tflite"
 
@@ -89,16 +89,3 @@ def selfie(**kwargs) -> SelfieSegmenter:
     """Zoo builder for ``"selfie"``."""
     return SelfieSegmenter(**kwargs)
 
-
-def load_segmenter(spec: str | Path = "selfie", **kwargs):
-    """A segmenter from a zoo name (``"selfie"``) or a folder saved by :class:`~tracker.models.segmenters.fcn.FcnSegmenter`."""
-    path = Path(spec)
-    if path.is_dir():
-        from .fcn import FcnSegmenter
-
-        return FcnSegmenter.load(path)
-    if path.suffix == ".tflite" and path.is_file():
-        return SelfieSegmenter(model_path=path, **kwargs)
-    from ..registry import load
-
-    return load(str(spec), task="segmenter", **kwargs)
