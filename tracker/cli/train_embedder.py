@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .checks import checked, size_type
 from .train_options import add_common, check_out, options, train_parser

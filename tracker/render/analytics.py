@@ -8,17 +8,13 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from .draw import text_color, text_scale
+
 __all__ = ["AnalyticsOverlay", "HeatMapOverlay", "draw_analytics", "draw_dwell", "draw_lines", "draw_zones"]
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 LINE_COLOR = (0, 215, 255)  # amber
 ZONE_COLOR = (255, 160, 0)  # azure
-
-
-def _scale(image: np.ndarray) -> tuple[float, int]:
-    """Font scale and thickness legible from 320 px to 4K (the rule of :mod:`tracker.render.draw`)."""
-    s = max(0.4, min(image.shape[:2]) / 720.0)
-    return 0.5 * s, max(1, int(round(1.5 * s)))
 
 
 def _label(image: np.ndarray, text: str, x: float, y: float, color, fs: float, thick: int) -> None:
@@ -28,14 +24,12 @@ def _label(image: np.ndarray, text: str, x: float, y: float, color, fs: float, t
     x0 = int(min(max(x - tw / 2 - 2, 0), max(w - tw - 4, 0)))
     y0 = int(min(max(y - th / 2 - 2, 0), max(h - th - base - 4, 0)))
     cv2.rectangle(image, (x0, y0), (x0 + tw + 4, y0 + th + base + 4), color, -1)
-    luma = 0.114 * color[0] + 0.587 * color[1] + 0.299 * color[2]
-    fg = (0, 0, 0) if luma > 140 else (255, 255, 255)
-    cv2.putText(image, text, (x0 + 2, y0 + th + 2), _FONT, fs, fg, thick, cv2.LINE_AA)
+    cv2.putText(image, text, (x0 + 2, y0 + th + 2), _FONT, fs, text_color(color), thick, cv2.LINE_AA)
 
 
 def draw_lines(image: np.ndarray, lines: Sequence, color=LINE_COLOR) -> np.ndarray:
     """Each line with an arrow showing the ``in`` side and ``"name in N out M"``; returns ``image``."""
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     for line in lines:
         a, b = np.asarray(line.start), np.asarray(line.end)
         cv2.line(image, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), color, thick + 1, cv2.LINE_AA)
@@ -51,7 +45,7 @@ def draw_lines(image: np.ndarray, lines: Sequence, color=LINE_COLOR) -> np.ndarr
 def draw_zones(image: np.ndarray, zones: Sequence, color=ZONE_COLOR, alpha: float = 0.2) -> np.ndarray:
     """Each zone filled translucent, outlined, labelled at its top-left with ``"name N"`` (occupancy now)
     and, once a visit has ended, ``in E out X avg D s`` (entries, exits, mean dwell)."""
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     if alpha > 0 and len(zones):
         overlay = image.copy()
         for z in zones:
@@ -81,7 +75,7 @@ def draw_dwell(image: np.ndarray, tracks, analytics, color=ZONE_COLOR) -> np.nda
             since[tid] = min(t, since.get(tid, t))
     if not since:
         return image
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     for tid, (x1, _, x2, y2) in zip(tracks.track_id.tolist(), tracks.xyxy):
         if tid in since and np.isfinite(x1 + x2 + y2):
             _label(image, f"{analytics.time - since[tid]:.1f}s", (x1 + x2) / 2, y2 + 10 * fs, color, 0.8 * fs, thick)

@@ -35,7 +35,7 @@ def _label_name(class_id: int, class_names: Sequence[str] | None) -> str:
     return str(class_id)
 
 
-def _scale(image: np.ndarray) -> tuple[float, int]:
+def text_scale(image: np.ndarray) -> tuple[float, int]:
     """Font scale and line thickness that stay legible from 320 px to 4K frames."""
     s = max(0.4, min(image.shape[:2]) / 720.0)
     return 0.5 * s, max(1, int(round(1.5 * s)))
@@ -51,10 +51,13 @@ def _put_label(image: np.ndarray, text: str, x: int, y: int, color, font_scale: 
         top = min(y, h - th - base - 4)
     top = max(top, 0)
     cv2.rectangle(image, (x, top), (x + tw + 4, top + th + base + 4), color, -1)
-    # Black or white text, whichever contrasts with the fill.
-    luma = 0.114 * color[0] + 0.587 * color[1] + 0.299 * color[2]
-    fg = (0, 0, 0) if luma > 140 else (255, 255, 255)
-    cv2.putText(image, text, (x + 2, top + th + 2), _FONT, font_scale, fg, thick, cv2.LINE_AA)
+    cv2.putText(image, text, (x + 2, top + th + 2), _FONT, font_scale, text_color(color), thick, cv2.LINE_AA)
+
+
+def text_color(fill) -> tuple[int, int, int]:
+    """Black or white text, whichever contrasts with a BGR ``fill``."""
+    luma = 0.114 * fill[0] + 0.587 * fill[1] + 0.299 * fill[2]
+    return (0, 0, 0) if luma > 140 else (255, 255, 255)
 
 
 def _clip_points(image: np.ndarray, xy: np.ndarray, thick: int) -> np.ndarray:
@@ -79,7 +82,7 @@ def _box(image, xyxy, color, thick) -> tuple[int, int]:
 
 def draw_detections(image: np.ndarray, detections, class_names: Sequence[str] | None = None) -> np.ndarray:
     """Draw each detection's box with a ``"label 0.87"`` tag (colour by class); returns ``image``."""
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     for box, score, cid in zip(detections.xyxy, detections.score, detections.class_id):
         color = color_for(int(cid) + 1000)
         x1, y1 = _box(image, box, color, thick)
@@ -104,7 +107,7 @@ def draw_tracks(
     ``trails`` maps a track id to its recent points (e.g. box bottom-centres), oldest first; the
     caller keeps and trims it. Returns ``image`` (drawn in place).
     """
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     mask = getattr(tracks, "mask", None)
     if mask is not None and len(tracks) and masks_alpha > 0:
         h, w = image.shape[:2]
@@ -127,7 +130,7 @@ def draw_tracks(
 
 def draw_text(image: np.ndarray, text: str, org: tuple[int, int] = (10, 25)) -> np.ndarray:
     """A one-line banner (white on a dark filled box) with its baseline-left at ``org``; returns ``image``."""
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     (tw, th), base = cv2.getTextSize(text, _FONT, fs * 1.2, thick)
     x, y = int(org[0]), int(org[1])
     cv2.rectangle(image, (x - 4, y - th - 4), (x + tw + 4, y + base + 2), (32, 32, 32), -1)
@@ -141,7 +144,7 @@ def draw_badge(image: np.ndarray, text: str, avoid_xyxy=()) -> np.ndarray:
     Corners are tried top-left, top-right, bottom-left, bottom-right; each box counts with a label's
     height above it (where :func:`draw_tracks` puts the label). Returns ``image``.
     """
-    fs, thick = _scale(image)
+    fs, thick = text_scale(image)
     (tw, th), base = cv2.getTextSize(text, _FONT, fs * 1.2, thick)
     h, w = image.shape[:2]
     bw, bh = tw + 8, th + base + 6  # the filled box draw_text paints around the text
