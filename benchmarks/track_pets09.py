@@ -171,21 +171,32 @@ def replay(npz: Path, emb: np.ndarray | None, pred_txt: Path, **opts) -> None:
 # name -> (crop, layer or None for motion only, tracker options)
 def sweep_grid() -> list[tuple[str, tuple[int, int] | None, str | None, dict]]:
     d = ((64, 32), "f17_out")
-    g = [("default (64x32 f17, gallery, cos 0.2 / reid 0.15)", *d, {})]
+    g = [("default (64x32 f17, gallery 100, cos 0.2, plain IoU gate 0.7)", *d, {})]
     g.append(("no appearance", None, None, {}))
+    # The rule the IoU stages used with embeddings before: score-fused IoU gated at max_iou_distance.
+    fused = {"appearance_iou_distance": None}
+    g.append(("fused IoU rule (appearance_iou_distance None)", *d, fused))
+    g.append(("plain IoU gate 0.8 (appearance_iou_distance 0.8)", *d, {"appearance_iou_distance": 0.8}))
+    g.append(("plain IoU gate 0.65", *d, {"appearance_iou_distance": 0.65}))
+    g.append(("plain IoU gate 0.6", *d, {"appearance_iou_distance": 0.6}))
+    g.append(("motion only, plain IoU gate 0.7 (fuse_score off)", None, None,
+              {"fuse_score": False, "max_iou_distance": 0.7}))
     for crop in ((128, 64), (96, 48), (64, 32)):
         for layer in ("f13_out", "f16_out", "f17_out"):
             if (crop, layer) != d:
                 g.append((f"{crop[0]}x{crop[1]} {layer}", crop, layer, {}))
-    for ema in (0.8, 0.9, 0.95):
+    for ema in (0.9, 0.95):
         g.append((f"EMA {ema}", *d, {"appearance_ema": ema}))
-    for c in (0.1, 0.15, 0.25, 0.3, 0.4):
+    for c in (0.15, 0.25, 0.3):
         g.append((f"max_cosine_distance {c}", *d, {"max_cosine_distance": c}))
-    for c in (0.0, 0.1, 0.2, 0.25):
-        g.append((f"reid_cosine_distance {c}", *d, {"reid_cosine_distance": c}))
-    for b in (10, 30):
-        g.append((f"gallery_budget {b}", *d, {"gallery_budget": b}))
-    g.append(("iou_for_all_lost off", *d, {"iou_for_all_lost": False}))
+    g.append(("reid_cosine_distance 0.25", *d, {"reid_cosine_distance": 0.25}))
+    g.append(("gallery_budget 30", *d, {"gallery_budget": 30}))
+    g.append(("new_track_score 0.6", *d, {"new_track_score": 0.6}))
+    g.append(("frame_rate 7 (the video's; the pipeline passes 30)", *d, {"frame_rate": 7.0}))
+    g.append(("frame_rate 7, motion only", None, None, {"frame_rate": 7.0}))
+    g.append(("fused IoU rule, 128x64 f17", (128, 64), "f17_out", fused))
+    g.append(("fused IoU rule, EMA 0.95", *d, {**fused, "appearance_ema": 0.95}))
+    g.append(("fused IoU rule, max_cosine_distance 0.4", *d, {**fused, "max_cosine_distance": 0.4}))
     return g
 
 
@@ -228,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default=",".join(PEERS), help=f"comma list from: {','.join(PEERS)} (empty: none)")
     ap.add_argument("--sweep", action="store_true", help="the appearance sweep on cached detections instead")
     ap.add_argument("--only", nargs="*", default=None, help="sweep: only rows whose label contains one of these")
-    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                    help="sweep: one extra row with these tracker options (JSON values) at the default embedder")
+    ap.add_argument("--set", nargs="*", default=[], metavar="'KEY=VALUE ...'",
+                    help="sweep: one extra row per argument with these tracker options (JSON values); crop=[h,w], "
+                    "layer=\"f16_out\" pick the embedder, motion_only=true drops it")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args(argv)
 
@@ -244,9 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         grid = sweep_grid()
         if args.only is not None:
             grid = [g for g in grid if any(o in g[0] for o in args.only)]
-        if args.set:
-            opts = parse_extra(args.set)
-            grid.append((" ".join(args.set), (64, 32), "f17_out", opts))
+        for row in args.set:
+            opts = parse_extra(row.split())
+            crop = tuple(opts.pop("crop", (64, 32)))
+            layer = opts.pop("layer", "f17_out")
+            grid.append((row, None if opts.pop("motion_only", False) else crop, layer, opts))
         rows = sweep(video, npz, args.cache, data, grid, work)
         print(f"### pets09-dev appearance sweep ({args.detector}, tracker replayed on cached detections, "
               f"{time.strftime('%Y-%m-%d')})\n")
