@@ -134,13 +134,25 @@ class Tracker:
             self._to_z, self._to_xyxy = xyxy_to_cxcywh, cxcywh_to_xyxy
         else:
             self._to_z, self._to_xyxy = xyxy_to_xyah, xyah_to_xyxy
-        self.max_age = max(1, int(round(cfg.max_age * cfg.frame_rate / 30.0)))
-        self.output_coasting = int(round(cfg.output_coasting * cfg.frame_rate / 30.0))
+        self.set_frame_rate(cfg.frame_rate)
         self.tracks = self._new_table()
         self.frame_count = 0
         self._last_match = np.zeros(0, np.int64)  # per row: this frame's detection index, -1 if none
         self._next_key = 1
         self._next_id = 1
+
+    def set_frame_rate(self, fps: float) -> None:
+        """Scale the frame counts defined at 30 fps (``max_age``, ``output_coasting``) to ``fps``.
+
+        Called by :class:`~tracker.pipeline.Pipeline` and :func:`~tracker.pipeline.track_detections` with
+        the source's rate when the user did not give ``frame_rate``.
+        """
+        cfg = self.config
+        if not (fps and np.isfinite(fps) and fps > 0):
+            return
+        cfg.frame_rate = float(fps)
+        self.max_age = max(1, int(round(cfg.max_age * cfg.frame_rate / 30.0)))
+        self.output_coasting = int(round(cfg.output_coasting * cfg.frame_rate / 30.0))
 
     # ------------------------------------------------------------------------------------------------
     def update(self, detections: Detections) -> Tracks:
@@ -155,7 +167,7 @@ class Tracker:
         det = detections[det_index] if len(det_index) != len(detections) else detections
 
         if len(T):
-            T.mean, T.cov = kf.predict(T.mean, T.cov)
+            T.mean[:], T.cov[:] = kf.predict(T.mean, T.cov)  # in place: the table's rows are views
             T.age += 1
             T.time_since_update += 1
 
@@ -183,7 +195,7 @@ class Tracker:
 
         T = self.tracks
         if len(T):
-            T.mean, T.cov = warp_state(T.mean, T.cov, warp, getattr(self.kf, "size_dims", (3,)))
+            T.mean[:], T.cov[:] = warp_state(T.mean, T.cov, warp, getattr(self.kf, "size_dims", (3,)))
 
     # ------------------------------------------------------------------------------------------------
     def _associate(self, det: Detections) -> np.ndarray:
@@ -192,10 +204,10 @@ class Tracker:
         if n == 0 or m == 0:
             return np.zeros((0, 2), np.int64)
         score = det.score
-        high = np.flatnonzero(score >= cfg.high_score)
-        low = np.flatnonzero((score >= cfg.low_score) & (score < cfg.high_score))
+        high = _nz(score >= cfg.high_score)
+        low = _nz((score >= cfg.low_score) & (score < cfg.high_score))
         confirmed = T.state == TrackState.CONFIRMED
-        conf_rows = np.flatnonzero(confirmed)
+        conf_rows = _nz(confirmed)
         tsu = T.time_since_update
         pred_xyxy = self._to_xyxy(T.mean[:, :4])
         matches = []
@@ -224,7 +236,7 @@ class Tracker:
             iou_rows, um_cols, lost_rows = conf_rows, high, np.zeros(0, np.int64)
         # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
         mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
-        mt_t, _, um_cols = _sub_assign(iou_c, np.flatnonzero(~confirmed), um_cols, cfg.max_iou_distance)
+        mt_t, _, um_cols = _sub_assign(iou_c, _nz(~confirmed), um_cols, cfg.max_iou_distance)
         matches += [mt, mt_t]
 
         # ByteTrack: confirmed tracks still unmatched get a chance with the low-score boxes.
@@ -273,13 +285,16 @@ class Tracker:
             r, c = matches[:, 0], matches[:, 1]
             r_scale = nsa_scale(det.score[c]) if cfg.nsa else None
             gap = T.time_since_update[r]
-            if cfg.oru and (gap > 1).any():
-                self._reupdate(r[gap > 1], det.xyxy[c[gap > 1]], gap[gap > 1], None if r_scale is None else r_scale[gap > 1])
-                r_scale = None if r_scale is None else r_scale[gap <= 1]
-                r, c = r[gap <= 1], c[gap <= 1]
-            T.mean[r], T.cov[r] = kf.update(T.mean[r], T.cov[r], self._to_z(det.xyxy[c]), r_scale)
+            long = gap > 1
+            if cfg.oru and long.any():
+                self._reupdate(r[long], det.xyxy[c[long]], gap[long], None if r_scale is None else r_scale[long])
+                short = ~long
+                r_scale = None if r_scale is None else r_scale[short]
+                r, c = r[short], c[short]
+            if len(r):
+                T.mean[r], T.cov[r] = kf.update(T.mean[r], T.cov[r], self._to_z(det.xyxy[c]), r_scale)
             r, c = matches[:, 0], matches[:, 1]
-            T.observe(r, det.xyxy[c], self.frame_count, direction=cfg.ocm_weight > 0)
+            T.observe(r, det.xyxy[c], self.frame_count, direction=cfg.ocm_weight > 0, history=cfg.ocm_weight > 0)
             if cfg.class_agnostic:
                 T.vote(r, det.class_id[c], det.score[c])
             T.hits[r] += 1
@@ -303,7 +318,7 @@ class Tracker:
         # Births from unmatched confident detections.
         unmatched = np.ones(len(det), bool)
         unmatched[matches[:, 1] if len(matches) else []] = False
-        born = np.flatnonzero(unmatched & (det.score >= cfg.new_track_score))
+        born = _nz(unmatched & (det.score >= cfg.new_track_score))
         if len(born):
             mean, cov = kf.initiate(self._to_z(det.xyxy[born]))
             keys = np.arange(self._next_key, self._next_key + len(born))
@@ -321,14 +336,17 @@ class Tracker:
         along the straight line from that observed box to ``xyxy``, updating on each virtual box (the
         last one is ``xyxy`` itself). Boxes are interpolated corner by corner (linear in centre and size)."""
         T, kf = self.tracks, self.kf
-        mean, cov = T.obs_mean[rows].copy(), T.obs_cov[rows].copy()
+        order = np.argsort(-gap, kind="stable")  # longest gaps first: the rows still stepping are a prefix
+        rows, xyxy, gap = rows[order], xyxy[order], gap[order]
+        if r_scale is not None:
+            r_scale = r_scale[order]
+        mean, cov = T.obs_mean[rows], T.obs_cov[rows]  # fancy indexing: copies
         start = T.last_obs[rows]
-        for k in range(1, int(gap.max()) + 1):
-            a = np.flatnonzero(gap >= k)
-            m, P = kf.predict(mean[a], cov[a])
-            frac = (k / gap[a])[:, None]
-            z = self._to_z(start[a] + frac * (xyxy[a] - start[a]))
-            mean[a], cov[a] = kf.update(m, P, z, None if r_scale is None else r_scale[a])
+        step = (xyxy - start) / gap[:, None]
+        active = np.searchsorted(-gap, -np.arange(1, int(gap[0]) + 1), side="right")  # rows with gap >= k
+        for k, a in enumerate(active, 1):
+            z = self._to_z(start[:a] + k * step[:a])
+            kf.predict_update(mean[:a], cov[:a], z, None if r_scale is None else r_scale[:a])
         T.mean[rows], T.cov[rows] = mean, cov
 
     def _confirm(self, rows: np.ndarray) -> None:
@@ -348,7 +366,7 @@ class Tracker:
         if cfg.coast_min_hits > 0:
             coast &= T.hits >= cfg.coast_min_hits
         show = confirmed & ((self._last_match >= 0) | coast)
-        rows = np.flatnonzero(show)
+        rows = _nz(show)
         matched = self._last_match[rows]
         hit = matched >= 0
         xyxy = self._to_xyxy(T.mean[rows, :4])
@@ -398,7 +416,7 @@ class Tracker:
     def active_tracks(self, include_tentative: bool = False) -> Tracks:
         """All live tracks with their predicted boxes, including ones not matched this frame."""
         T = self.tracks
-        rows = np.arange(len(T)) if include_tentative else np.flatnonzero(T.state == TrackState.CONFIRMED)
+        rows = np.arange(len(T)) if include_tentative else _nz(T.state == TrackState.CONFIRMED)
         return Tracks(
             track_id=T.track_id[rows],
             xyxy=self._to_xyxy(T.mean[rows, :4]),
@@ -407,6 +425,11 @@ class Tracker:
             det_index=self._last_match[rows],
             state=T.state[rows],
         )
+
+
+def _nz(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero`` for 1-d masks without its wrapper overhead (a hot path)."""
+    return mask.nonzero()[0]
 
 
 def _sub_assign(cost: np.ndarray, rows: np.ndarray, cols: np.ndarray, max_cost: float):
