@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n### {name} ({time.time() - t0:.0f} s to detect): matched scores q10/q25/q50 "
                   f"{' / '.join(f'{v:.2f}' for v in np.quantile(tp, q))} (n={len(tp)}), unmatched "
                   f"{' / '.join(f'{v:.2f}' for v in np.quantile(fp, q))} (n={len(fp)})\n")
-            print("| new_track_score \\ high_score | " + " | ".join(f"{h:.1f}" for h in tiers) + " |")
+            print("| new_track_score \\ high_score | " + " | ".join(f"{h:.2f}" for h in tiers) + " |")
             print("|---|" + "---|" * len(tiers))
             seq = read_sequence(seq_dir)
             for nt in tiers:
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                             t = trk.update(d)
                             write_rows(fh, f, t.track_id, t.xyxy, t.score)
                     cells.append(f"{trackeval_scores(seq_dir.parent, pred)['HOTA']:.1f}")
-                print(f"| {nt:.1f} | " + " | ".join(cells) + " |", flush=True)
+                print(f"| {nt:.2f} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 
