@@ -287,7 +287,8 @@ class Tracker:
         cfg, kf, T = self.config, self.kf, self.tracks
         if len(matches):
             r, c = matches[:, 0], matches[:, 1]
-            r_scale = nsa_scale(det.score[c]) if cfg.nsa else None
+            sc = det.score[c]
+            r_scale = nsa_scale(sc) if cfg.nsa else None
             gap = T.time_since_update[r]
             long = gap > 1
             if cfg.oru and long.any():
@@ -303,7 +304,7 @@ class Tracker:
                 T.vote(r, det.class_id[c], det.score[c])
             T.hits[r] += 1
             T.time_since_update[r] = 0
-            T.score[r] = det.score[c]
+            T.score[r] = sc
             promote = r[(T.state[r] == TrackState.TENTATIVE) & (T.hits[r] >= cfg.n_init)]
             self._confirm(promote)
             if det.embedding is not None:
@@ -315,9 +316,10 @@ class Tracker:
         # Lifecycle: tentative tracks die on a miss, confirmed ones after max_age misses.
         missed = T.time_since_update > 0
         dead = missed & ((T.state == TrackState.TENTATIVE) | (T.time_since_update > self.max_age))
-        keep = ~dead
-        T.keep(keep)
-        self._last_match = self._last_match[keep]
+        if dead.any():
+            keep = ~dead
+            T.keep(keep)
+            self._last_match = self._last_match[keep]
 
         # Births from unmatched confident detections.
         unmatched = np.ones(len(det), bool)
