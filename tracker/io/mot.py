@@ -211,14 +211,20 @@ def read_detections(
     out: dict[int, Detections] = {}
     if len(rows) == 0:
         return out
-    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    if (np.diff(rows[:, 0]) < 0).any():
+        rows = rows[np.argsort(rows[:, 0], kind="stable")]
     frames = rows[:, 0].astype(np.int64)
-    bounds = np.flatnonzero(np.diff(frames)) + 1
-    for chunk in np.split(rows, bounds):
-        c = chunk[:, 7]
-        is_class = (c >= 0) & (c < 2**31) & (c == np.floor(c))  # NaN compares False: class 0
-        cls = np.where(is_class, c, 0).astype(np.int64)
-        out[int(chunk[0, 0])] = Detections.from_tlwh(chunk[:, 2:6], chunk[:, 6], cls)
+    c = rows[:, 7]
+    is_class = (c >= 0) & (c < 2**31) & (c == np.floor(c))  # NaN compares False: class 0
+    cls = np.where(is_class, c, 0).astype(np.int64)
+    xyxy = rows[:, 2:6].copy()
+    xyxy[:, 2:] += xyxy[:, :2]
+    score = np.ascontiguousarray(rows[:, 6])
+    # Converted once for the whole file; each frame is a slice of those arrays.
+    starts = np.r_[0, np.flatnonzero(np.diff(frames)) + 1]
+    ends = np.r_[starts[1:], len(rows)]
+    for a, b, f in zip(starts.tolist(), ends.tolist(), frames[starts].tolist()):
+        out[f] = Detections(xyxy[a:b], score[a:b], cls[a:b])
     return out
 
 

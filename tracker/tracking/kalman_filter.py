@@ -83,7 +83,8 @@ class KalmanFilter:
         """Squared size each coordinate's noise is proportional to, ``(N, 4)``, from measurement-space means."""
         if self.state == "xyah":
             return np.square(m4[:, 3:4])
-        return np.square(m4[:, [2, 3, 2, 3]])
+        sq = np.square(m4[:, 2:4])  # (w, h, w, h): slicing twice beats a fancy index in this hot path
+        return np.concatenate((sq, sq), axis=1)
 
     def _q(self, m4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s2 = self._scale2(m4)

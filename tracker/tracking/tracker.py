@@ -85,6 +85,10 @@ class TrackerConfig:
         coast_min_hits: only tracks with at least this many hits are reported while coasting.
         class_agnostic: associate across classes; a track's class is its detections' score-weighted vote
             (real detectors label one person person, cat and dog in consecutive frames).
+        tentative_iou_distance: the IoU bound for tentative tracks (None: ``max_iou_distance``). A
+            stricter gate for tracks not yet confirmed (0.65 vs 0.8) raised every set or kept it level
+            (minimum margin +0.1 -> +0.3; kitti-ped 37.9 -> 38.3): a doubtful track should not grab a
+            box that only loosely overlaps its one-frame-old prediction.
     """
 
     max_age: int = 30
@@ -114,6 +118,7 @@ class TrackerConfig:
     appearance_ema: float | None = None
     coast_min_hits: int = 30
     class_agnostic: bool = False
+    tentative_iou_distance: float | None = 0.65
 
 
 class Tracker:
@@ -240,7 +245,8 @@ class Tracker:
             iou_rows, um_cols, lost_rows = conf_rows, high, np.zeros(0, np.int64)
         # Confirmed tracks (recent or lost) choose first, tentative ones take what is left.
         mt, um_r, um_cols = _sub_assign(iou_c, iou_rows, um_cols, cfg.max_iou_distance)
-        mt_t, _, um_cols = _sub_assign(iou_c, _nz(~confirmed), um_cols, cfg.max_iou_distance)
+        t_gate = cfg.max_iou_distance if cfg.tentative_iou_distance is None else cfg.tentative_iou_distance
+        mt_t, _, um_cols = _sub_assign(iou_c, _nz(~confirmed), um_cols, t_gate)
         matches += [mt, mt_t]
 
         # ByteTrack: confirmed tracks still unmatched get a chance with the low-score boxes.
