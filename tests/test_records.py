@@ -83,3 +83,46 @@ def test_sink_stop_run_ends_after_that_frame():
     other, stopper = ListSink(), StopAtTwo()
     results = list(Pipeline(BlobDetector(), embedder=None).run(Frames(6), sinks=[stopper, other]))
     assert len(results) == 3 and len(other.rows) == 3 and other.closed  # the other sink got the frame too
+
+
+class TieredDetector(BlobDetector):
+    """A detector that carries its own score calibration (as the bundled ones do)."""
+
+    score_tiers = {"high_score": 0.3, "new_track_score": 0.35}
+
+
+def test_pipeline_applies_detector_tiers_under_user_options():
+    cfg = Pipeline(TieredDetector(), embedder=None, new_track_score=0.9).tracker.config
+    assert (cfg.high_score, cfg.new_track_score) == (0.3, 0.9)
+    cfg = Pipeline(BlobDetector(), embedder=None).tracker.config  # no tiers: the tracker's defaults
+    assert (cfg.high_score, cfg.new_track_score) == (Tracker().config.high_score, Tracker().config.new_track_score)
+
+
+@pytest.mark.parametrize("options, fps, max_age", [({}, 10.0, 10), ({"frame_rate": 30.0}, 10.0, 30), ({}, None, 30)])
+def test_pipeline_gives_the_tracker_the_source_frame_rate(options, fps, max_age):
+    frames = Frames(2)
+    frames.fps = fps
+    p = Pipeline(BlobDetector(), embedder=None, **options)
+    list(p.run(frames))
+    assert p.tracker.max_age == max_age  # max_age 30 is defined at 30 fps
+
+
+def test_track_detections_uses_the_sequence_frame_rate(tmp_path, monkeypatch):
+    import tracker.pipeline as pipeline_mod
+
+    built = []
+
+    class Recording(Tracker):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            built.append(self)
+
+    monkeypatch.setattr(pipeline_mod, "Tracker", Recording)
+    seq = tmp_path / "S"
+    (seq / "det").mkdir(parents=True)
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=S\nframeRate=10\nseqLength=2\nimWidth=64\nimHeight=48\n")
+    (seq / "det" / "det.txt").write_text("1,-1,1,2,10,20,0.9,-1,-1,-1\n")
+    assert len(list(pipeline_mod.track_detections(seq, high_score=0.2))) == 2
+    assert built[0].config.frame_rate == 10 and built[0].max_age == 10
+    list(pipeline_mod.track_detections(seq, frame_rate=30))  # the user's rate wins
+    assert built[1].max_age == 30

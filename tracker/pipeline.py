@@ -98,7 +98,11 @@ class Pipeline:
 
             segmenter = load_segmenter(str(segmenter))
         self.segmenter = segmenter if masks else None
-        self.tracker = tracker or Tracker(TrackerConfig(), **tracker_options)
+        # The detector's score tiers (its calibration) under the user's explicit options; the source's
+        # frame rate is applied in run() unless the user fixed one.
+        tiers = dict(getattr(detector, "score_tiers", None) or {}) if tracker is None else {}
+        self.tracker = tracker or Tracker(TrackerConfig(), **{**tiers, **tracker_options})
+        self._source_fps = tracker is None and "frame_rate" not in tracker_options
         self.class_names: list[str] = list(getattr(detector, "classes", []) or [])
         self._person = _person_id(self.class_names, detector) if self.segmenter is not None else -1
         self.totals = {s: 0.0 for s in STAGES}
@@ -176,6 +180,8 @@ class Pipeline:
         TensorFlow sees a GPU and the source is a file, else 1 (on a CPU, batching buys nothing and
         adds latency; live sources always use 1 so the newest frame is processed at once).
         """
+        if self._source_fps and getattr(source, "fps", None):
+            self.tracker.set_frame_rate(source.fps)
         if batch_size is None:
             batch_size = 4 if _gpu_available() and not getattr(source, "is_live", False) else 1
         if getattr(source, "is_live", False) or not hasattr(self.detector, "detect_batch"):
@@ -276,7 +282,7 @@ def track_detections(
     if tracker is not None and tracker_options:
         raise TrackerError(f"track_detections got both a tracker and tracker options ({', '.join(sorted(tracker_options))})")
     seq = sequence if hasattr(sequence, "frames") else read_sequence(sequence)
-    trk = tracker or Tracker(TrackerConfig(), **tracker_options)
+    trk = tracker or Tracker(TrackerConfig(), **{"frame_rate": seq.info.frame_rate, **tracker_options})
 
     def results() -> Iterator[FrameResult]:
         for f, det in seq.frames():

@@ -80,7 +80,7 @@ def test_masks_tracker_attach_draw_and_sinks(n, tmp_path):
     det = detections(n)
     det = det.with_(embedding=np.eye(n, 4, dtype=np.float32) + 0.1, mask=instance_masks(np.ones((H, W)), det.xyxy))
     assert det.mask.shape == (n, H, W)
-    tracker = Tracker(n_init=1)
+    tracker = Tracker(n_init=1, new_track_score=0.5, high_score=0.5)  # scores run 0.9 -> 0.5: every box births
     paths = [tmp_path / "t.txt", tmp_path / "t.jsonl", tmp_path / "t.csv"]
     sinks = [MotSink(paths[0]), JsonLinesSink(paths[1], ["person"]), CsvSink(paths[2], ["person"])]
     image = frame()

@@ -115,3 +115,44 @@ def test_class_column_only_when_it_is_a_class_id(tmp_path):
     p = tmp_path / "det.txt"
     p.write_text("1,-1,0,0,5,5,0.9,3,-1,-1\n1,-1,0,0,5,5,0.9,-1,-1,-1\n1,-1,0,0,5,5,0.9,18.7,-1,-1\n1,-1,0,0,5,5,0.9,1e300,-1,-1\n")
     assert read_detections(p)[1].class_id.tolist() == [3, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["1,-1,10,20,30,40,0.9,-1,-1,-1", "2,-1,1,2,3,4,0.5,-1,-1,-1"],  # the common layout: fast path
+        ["1, -1, 10, 20, 30, 40, 0.9", "", "3,-1,1,2,3,4,0.5"],  # spaces, a blank line, 7 columns
+        ["1,-1,10,20,30,40,0.9,-1,-1,-1", "2,-1,1,2,3,4,0.5,-1,-1"],  # mixed widths: line by line
+        ["1 -1 10 20 30 40 0.9 -1 -1 -1", "2 -1 1 2 3 4 0.5 -1 -1 -1"],  # whitespace-separated
+        ["1,-1,10,20,30,40,0.9,-1,-1,-1,7,8"],  # extra columns
+    ],
+)
+def test_fast_and_line_parsers_agree(tmp_path, lines):
+    from tracker.io import mot
+
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / "det.txt"
+    path.write_text(text)
+    slow = mot._read_table_lines(path, text, 7, None)
+    got = mot.read_table(path)
+    assert np.array_equal(got.rows, slow.rows) and np.array_equal(got.lines, slow.lines) and got.columns == slow.columns
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [("1,-1,10,20,-3,40,0.9,-1,-1,-1", "negative box size"), ("0,-1,10,20,3,40,0.9,-1,-1,-1", "positive integer"),
+     ("9,-1,10,20,3,40,0.9,-1,-1,-1", "past the sequence length"), ("1,-1,nan,20,3,40,0.9,-1,-1,-1", "NaN")],
+)
+def test_fast_path_never_hides_an_error(tmp_path, line, message):
+    good = "2,-1,1,2,3,4,0.5,-1,-1,-1"
+    with pytest.raises(TrackerError, match=rf"det.txt:3: .*{message}"):
+        read_sequence(make_seq(tmp_path, [good, good, line, good]))
+
+
+def test_write_rows_exact_text():
+    import io
+
+    buf = io.StringIO()
+    write_rows(buf, 7, np.array([3, 12]), np.array([[1.0, 2.0, 11.5, 22.25], [0, 0, 1, 1]]), [0.91234, 0])
+    write_rows(buf, 8, [], np.zeros((0, 4)), [])
+    assert buf.getvalue() == "7,3,1.00,2.00,10.50,20.25,0.9123,-1,-1,-1\n7,12,0.00,0.00,1.00,1.00,0.0000,-1,-1,-1\n"

@@ -27,7 +27,7 @@ def _det(x: float, score: float, emb: list[float] | None) -> Detections:
     ],
 )
 def test_iou_rule_with_embeddings(with_embeddings, appearance_iou_distance, matched):
-    t = Tracker(appearance_iou_distance=appearance_iou_distance)
+    t = Tracker(appearance_iou_distance=appearance_iou_distance, high_score=0.5, new_track_score=0.5)  # both boxes main-pass
     first = t.update(_det(0.0, 0.9, [1.0, 0.0] if with_embeddings else None))
     assert first.track_id.tolist() == [1]  # confirmed on the first frame
     out = t.update(_det(5.0, 0.55, [0.0, 1.0] if with_embeddings else None))

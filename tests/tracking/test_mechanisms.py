@@ -181,3 +181,38 @@ def test_class_gated_by_default():
     a = t.update(dets(b, cls=0))
     c = t.update(dets(b, cls=15))
     assert c.track_id.tolist() != a.track_id.tolist()
+
+
+# -- a stricter IoU gate for tentative tracks -----------------------------------------------------------
+@pytest.mark.parametrize("gate, confirmed", [(0.65, 0), (None, 1), (0.75, 1)])
+def test_tentative_gate(gate, confirmed):
+    # A tentative track (born on frame 2, zero velocity) and a box with IoU 0.3 to it on frame 3: cost
+    # 1 - 0.3 * score 1.0 = 0.7 passes the 0.8 gate of confirmed tracks but not a tentative gate of 0.65.
+    t = Tracker(tentative_iou_distance=gate)
+    t.update(dets([], score=1.0))
+    t.update(dets([[0, 0, 10, 10]], score=1.0))
+    assert len(t.update(dets([[0, 0, 10, 3]], score=1.0))) == confirmed
+
+
+def test_predict_update_in_place_equals_predict_then_update():
+    kf = KalmanFilter(state="xywh")
+    mean, cov = kf.initiate(np.array([[100.0, 50.0, 40.0, 80.0], [10.0, 20.0, 4.0, 8.0]]))
+    mean[:, 4:] = [[1.0, -2.0, 0.5, 0.0], [0.0, 3.0, 0.0, 1.0]]
+    z = np.array([[103.0, 47.0, 41.0, 79.0], [11.0, 24.0, 4.5, 9.0]])
+    scale = np.array([0.25, 0.01])
+    want = kf.update(*kf.predict(mean, cov), z, scale)
+    kf.predict_update(mean, cov, z, scale)
+    np.testing.assert_allclose(mean, want[0])
+    np.testing.assert_allclose(cov, want[1])
+
+
+def test_track_table_grows_past_its_capacity_and_keeps_rows():
+    T = TrackTable()
+    for k in range(20):  # capacity starts at 8 and doubles
+        T.add(np.full((1, 8), k, float), np.zeros((1, 3, 4)), np.array([k]), np.array([k % 3]), np.array([0.5]),
+              None, 0, xyxy=np.array([[k, k, k + 1, k + 1]], float), frame=k)
+    assert len(T) == 20 and T.key.tolist() == list(range(20)) and T.mean[:, 0].tolist() == list(range(20))
+    T.mean = T.mean + 1.0  # a replaced array is written back before the next resize
+    T.keep(T.key % 2 == 0)
+    assert T.key.tolist() == list(range(0, 20, 2)) and T.mean[:, 0].tolist() == [k + 1.0 for k in range(0, 20, 2)]
+    assert T.votes[np.arange(10), T.class_id].tolist() == [0.5] * 10

@@ -110,41 +110,83 @@ def read_table(path: str | Path, min_cols: int = 7, max_frame: int | None = None
     boxes whose far corner overflows, frames that are not positive integers, and (when ``max_frame`` is
     given, e.g. ``seqinfo.ini``'s ``seqLength``) frames past it.
     """
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    fast = _read_table_fast(text, min_cols, max_frame)
+    if fast is not None:
+        return fast
+    return _read_table_lines(path, text, min_cols, max_frame)
+
+
+def _read_table_fast(text: str, min_cols: int, max_frame: int | None) -> MotTable | None:
+    """The common case in one numpy conversion: every non-blank line comma-separated with the same
+    number of columns and every row valid. Anything else returns None and the line-by-line parser
+    runs, which names the first bad line (this path never decides an error)."""
+    lines = text.split("\n")
+    keep = [i for i, line in enumerate(lines) if line.strip()]
+    if not keep:
+        return MotTable(np.zeros((0, 10)), np.zeros(0, np.int64), 0)
+    body = [lines[i] for i in keep] if len(keep) != len(lines) else lines
+    commas = {line.count(",") for line in body}
+    if len(commas) != 1:
+        return None
+    cols = commas.pop() + 1
+    if cols < min_cols:
+        return None
+    try:
+        vals = np.array(",".join(body).split(","), dtype=np.float64).reshape(len(body), cols)
+    except ValueError:
+        return None
+    v = vals[:, :10]
+    if not np.isfinite(v[:, :7]).all():
+        return None
+    f = v[:, 0]
+    ok = (v[:, 4] >= 0) & (v[:, 5] >= 0) & np.isfinite(v[:, 2] + v[:, 4]) & np.isfinite(v[:, 3] + v[:, 5])
+    ok &= (f >= 1) & (f == np.floor(f))
+    if max_frame is not None:
+        ok &= f <= max_frame
+    if not ok.all():
+        return None
+    if cols < 10:
+        v = np.concatenate([v, np.full((len(v), 10 - cols), -1.0)], 1)
+    return MotTable(np.ascontiguousarray(v), np.asarray(keep, np.int64) + 1, cols)
+
+
+def _read_table_lines(path, text: str, min_cols: int, max_frame: int | None) -> MotTable:
     rows: list[list[float]] = []
     lines: list[int] = []
     columns = 0
-    try:
-        fh = open(path, encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise TrackerError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            parts = line.replace(" ", "").split(",") if "," in line else line.split()
-            if len(parts) < min_cols:
-                raise TrackerError(f"{path}:{lineno}: expected at least {min_cols} comma-separated columns, got {len(parts)}")
-            try:
-                vals = [float(v) for v in parts[:10]]
-            except ValueError:
-                raise TrackerError(f"{path}:{lineno}: non-numeric value in {line[:60]!r}") from None
-            if not all(math.isfinite(v) for v in vals[:7]):
-                raise TrackerError(f"{path}:{lineno}: NaN or infinite value in {line[:60]!r}")
-            if vals[4] < 0 or vals[5] < 0:
-                raise TrackerError(f"{path}:{lineno}: negative box size in {line[:60]!r}")
-            if not (math.isfinite(vals[2] + vals[4]) and math.isfinite(vals[3] + vals[5])):
-                raise TrackerError(f"{path}:{lineno}: box too large in {line[:60]!r}")
-            if vals[0] < 1 or vals[0] != int(vals[0]):
-                raise TrackerError(f"{path}:{lineno}: frame number must be a positive integer, got {parts[0]!r}")
-            if max_frame is not None and vals[0] > max_frame:
-                raise TrackerError(
-                    f"{path}:{lineno}: frame {int(vals[0])} is past the sequence length {max_frame} (seqLength in seqinfo.ini)"
-                )
-            columns = max(columns, len(parts))
-            vals += [-1.0] * (10 - len(vals))
-            rows.append(vals)
-            lines.append(lineno)
+    # Line by line, for the exact one-line error naming the first bad line.
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.replace(" ", "").split(",") if "," in line else line.split()
+        if len(parts) < min_cols:
+            raise TrackerError(f"{path}:{lineno}: expected at least {min_cols} comma-separated columns, got {len(parts)}")
+        try:
+            vals = [float(v) for v in parts[:10]]
+        except ValueError:
+            raise TrackerError(f"{path}:{lineno}: non-numeric value in {line[:60]!r}") from None
+        if not all(math.isfinite(v) for v in vals[:7]):
+            raise TrackerError(f"{path}:{lineno}: NaN or infinite value in {line[:60]!r}")
+        if vals[4] < 0 or vals[5] < 0:
+            raise TrackerError(f"{path}:{lineno}: negative box size in {line[:60]!r}")
+        if not (math.isfinite(vals[2] + vals[4]) and math.isfinite(vals[3] + vals[5])):
+            raise TrackerError(f"{path}:{lineno}: box too large in {line[:60]!r}")
+        if vals[0] < 1 or vals[0] != int(vals[0]):
+            raise TrackerError(f"{path}:{lineno}: frame number must be a positive integer, got {parts[0]!r}")
+        if max_frame is not None and vals[0] > max_frame:
+            raise TrackerError(
+                f"{path}:{lineno}: frame {int(vals[0])} is past the sequence length {max_frame} (seqLength in seqinfo.ini)"
+            )
+        columns = max(columns, len(parts))
+        vals += [-1.0] * (10 - len(vals))
+        rows.append(vals)
+        lines.append(lineno)
     return MotTable(np.asarray(rows, dtype=np.float64).reshape(-1, 10), np.asarray(lines, dtype=np.int64), columns)
 
 
@@ -169,14 +211,20 @@ def read_detections(
     out: dict[int, Detections] = {}
     if len(rows) == 0:
         return out
-    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    if (np.diff(rows[:, 0]) < 0).any():
+        rows = rows[np.argsort(rows[:, 0], kind="stable")]
     frames = rows[:, 0].astype(np.int64)
-    bounds = np.flatnonzero(np.diff(frames)) + 1
-    for chunk in np.split(rows, bounds):
-        c = chunk[:, 7]
-        is_class = (c >= 0) & (c < 2**31) & (c == np.floor(c))  # NaN compares False: class 0
-        cls = np.where(is_class, c, 0).astype(np.int64)
-        out[int(chunk[0, 0])] = Detections.from_tlwh(chunk[:, 2:6], chunk[:, 6], cls)
+    c = rows[:, 7]
+    is_class = (c >= 0) & (c < 2**31) & (c == np.floor(c))  # NaN compares False: class 0
+    cls = np.where(is_class, c, 0).astype(np.int64)
+    xyxy = rows[:, 2:6].copy()
+    xyxy[:, 2:] += xyxy[:, :2]
+    score = np.ascontiguousarray(rows[:, 6])
+    # Converted once for the whole file; each frame is a slice of those arrays.
+    starts = np.r_[0, np.flatnonzero(np.diff(frames)) + 1]
+    ends = np.r_[starts[1:], len(rows)]
+    for a, b, f in zip(starts.tolist(), ends.tolist(), frames[starts].tolist()):
+        out[f] = Detections(xyxy[a:b], score[a:b], cls[a:b])
     return out
 
 
@@ -221,7 +269,13 @@ def read_sequence(path: str | Path, det_file: str = "det/det.txt") -> Sequence:
 def write_rows(fh: IO[str], frame: int, track_ids, xyxy, scores) -> None:
     """Write MOTChallenge result rows ``frame,id,x,y,w,h,score,-1,-1,-1`` for one frame."""
     xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
-    lines = []
-    for tid, (x1, y1, x2, y2), s in zip(track_ids, xyxy, scores):
-        lines.append(f"{frame},{int(tid)},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{float(s):.4f},-1,-1,-1\n")
-    fh.write("".join(lines))
+    n = len(xyxy)
+    if n == 0:
+        return
+    # One %-format over the frame's flattened values: about 3x faster than an f-string per row.
+    cols = np.empty((n, 6))
+    cols[:, 0] = np.asarray(track_ids, np.int64)
+    cols[:, 1:3] = xyxy[:, :2]
+    cols[:, 3:5] = xyxy[:, 2:] - xyxy[:, :2]
+    cols[:, 5] = np.asarray(scores, np.float64)
+    fh.write((f"{int(frame)},%d,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1\n" * n) % tuple(cols.ravel().tolist()))

@@ -28,33 +28,66 @@ class TrackTable:
         self.ema = ema
         self.history = max(int(history), 1)
         k = self.history
-        self.mean = np.zeros((0, 8))
-        self.cov = np.zeros((0, 3, 4))  # block covariance, see kalman_filter.py
-        self.key = np.zeros(0, np.int64)  # internal serial, assigned at birth
-        self.track_id = np.zeros(0, np.int64)  # public id, assigned on confirmation (0 = not yet)
-        self.class_id = np.zeros(0, np.int64)
-        self.state = np.zeros(0, np.int64)
-        self.hits = np.zeros(0, np.int64)
-        self.age = np.zeros(0, np.int64)
-        self.time_since_update = np.zeros(0, np.int64)
-        self.score = np.zeros(0)
-        self.gallery_count = np.zeros(0, np.int64)  # embeddings ever added per row
-        self.obs_mean = np.zeros((0, 8))  # filter state right after the last observation (ORU)
-        self.obs_cov = np.zeros((0, 3, 4))
-        self.last_obs = np.zeros((0, 4))  # last observed box, xyxy
-        self.hist_c = np.zeros((0, k, 2))  # observation centres, slot = frame % history (OCM)
-        self.hist_f = np.zeros((0, k), np.int64)  # their frames, -1 = empty slot
-        self.vel_dir = np.zeros((0, 2))  # unit direction of recent motion, 0 = unknown (OCM)
-        self.votes = np.zeros((0, 1))  # per class: summed detection scores (class voting)
+        # Backing buffers with spare rows (capacity doubles when full): a birth writes into them instead
+        # of concatenating every array, and the public attributes below are views of their first rows.
+        self._n = 0
+        self._buf: dict[str, np.ndarray] = {name: np.zeros((8, *shape), dtype) for name, (shape, dtype) in self._shapes(k, 1).items()}
+        self._views()
         self.galleries: list[np.ndarray | None] = []  # per row: (budget, D) ring buffer or None
 
     def __len__(self) -> int:
-        return len(self.key)
+        return self._n
 
     _ARRAYS = (
         "mean", "cov", "key", "track_id", "class_id", "state", "hits", "age", "time_since_update", "score",
         "gallery_count", "obs_mean", "obs_cov", "last_obs", "hist_c", "hist_f", "vel_dir", "votes",
     )
+
+    @staticmethod
+    def _shapes(k: int, n_cls: int) -> dict[str, tuple[tuple[int, ...], type]]:
+        f, i = np.float64, np.int64
+        return {
+            "mean": ((8,), f), "cov": ((3, 4), f),  # block covariance, see kalman_filter.py
+            "key": ((), i),  # internal serial, assigned at birth
+            "track_id": ((), i),  # public id, assigned on confirmation (0 = not yet)
+            "class_id": ((), i), "state": ((), i), "hits": ((), i), "age": ((), i), "time_since_update": ((), i),
+            "score": ((), f),
+            "gallery_count": ((), i),  # embeddings ever added per row
+            "obs_mean": ((8,), f), "obs_cov": ((3, 4), f),  # filter state right after the last observation (ORU)
+            "last_obs": ((4,), f),  # last observed box, xyxy
+            "hist_c": ((k, 2), f),  # observation centres, slot = frame % history (OCM)
+            "hist_f": ((k,), i),  # their frames, -1 = empty slot
+            "vel_dir": ((2,), f),  # unit direction of recent motion, 0 = unknown (OCM)
+            "votes": ((n_cls,), f),  # per class: summed detection scores (class voting)
+        }
+
+    def _views(self) -> None:
+        n = self._n
+        for name, buf in self._buf.items():
+            setattr(self, name, buf[:n])
+
+    def _sync(self) -> None:
+        """Write back any attribute a caller replaced by a new array (``T.mean = ...``) into its buffer."""
+        n = self._n
+        for name, buf in self._buf.items():
+            a = getattr(self, name)
+            if a.base is not buf:
+                if a.shape[1:] != buf.shape[1:]:  # more classes voted: widen the buffer
+                    buf = self._buf[name] = np.zeros((len(buf), *a.shape[1:]), buf.dtype)
+                buf[:n] = a
+        self._views()
+
+    def _reserve(self, total: int) -> None:
+        cap = len(self._buf["key"])
+        if total <= cap:
+            return
+        while cap < total:
+            cap *= 2
+        n = self._n
+        for name, buf in self._buf.items():
+            new = np.zeros((cap, *buf.shape[1:]), buf.dtype)
+            new[:n] = buf[:n]
+            self._buf[name] = new
 
     def add(self, mean, cov, keys, class_id, score, embeddings: np.ndarray | None, state: int,
             xyxy: np.ndarray | None = None, frame: int = 0) -> None:
@@ -62,38 +95,38 @@ class TrackTable:
         k = self.history
         if xyxy is None:
             xyxy = np.zeros((n, 4))
-        hist_c = np.zeros((n, k, 2))
-        hist_f = np.full((n, k), -1, np.int64)
-        hist_c[:, frame % k] = (xyxy[:, :2] + xyxy[:, 2:]) / 2
-        hist_f[:, frame % k] = frame
-        n_cls = max(self.votes.shape[1], int(class_id.max()) + 1 if n else 1)
-        if n_cls > self.votes.shape[1]:
-            self.votes = np.pad(self.votes, ((0, 0), (0, n_cls - self.votes.shape[1])))
-        votes = np.zeros((n, n_cls))
-        votes[np.arange(n), class_id] = score
-        new = {
-            "mean": mean,
-            "cov": cov,
-            "key": keys,
-            "track_id": np.zeros(n, np.int64),
-            "class_id": class_id,
-            "state": np.full(n, state, np.int64),
-            "hits": np.ones(n, np.int64),
-            "age": np.ones(n, np.int64),
-            "time_since_update": np.zeros(n, np.int64),
-            "score": score,
-            "gallery_count": np.zeros(n, np.int64),
-            "obs_mean": mean,
-            "obs_cov": cov,
-            "last_obs": xyxy,
-            "hist_c": hist_c,
-            "hist_f": hist_f,
-            "vel_dir": np.zeros((n, 2)),
-            "votes": votes,
-        }
-        for name in self._ARRAYS:
-            setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
-        first = len(self.galleries)
+        self._sync()
+        need = int(class_id.max()) + 1 if n else 1
+        if need > self._buf["votes"].shape[1]:
+            v = self._buf["votes"]
+            self._buf["votes"] = np.pad(v, ((0, 0), (0, need - v.shape[1])))
+        first = self._n
+        self._reserve(first + n)
+        sl = slice(first, first + n)
+        b = self._buf
+        b["mean"][sl] = mean
+        b["cov"][sl] = cov
+        b["key"][sl] = keys
+        b["track_id"][sl] = 0
+        b["class_id"][sl] = class_id
+        b["state"][sl] = state
+        b["hits"][sl] = 1
+        b["age"][sl] = 1
+        b["time_since_update"][sl] = 0
+        b["score"][sl] = score
+        b["gallery_count"][sl] = 0
+        b["obs_mean"][sl] = mean
+        b["obs_cov"][sl] = cov
+        b["last_obs"][sl] = xyxy
+        b["hist_c"][sl] = 0.0
+        b["hist_f"][sl] = -1
+        b["hist_c"][sl, frame % k] = (xyxy[:, :2] + xyxy[:, 2:]) / 2
+        b["hist_f"][sl, frame % k] = frame
+        b["vel_dir"][sl] = 0.0
+        b["votes"][sl] = 0.0
+        b["votes"][np.arange(first, first + n), class_id] = score
+        self._n = first + n
+        self._views()
         self.galleries.extend([None] * n)
         if embeddings is not None:
             self.add_embeddings(np.arange(first, first + n), embeddings)
@@ -102,23 +135,31 @@ class TrackTable:
         """Drop the rows where ``mask`` is False."""
         if mask.all():
             return
-        for name in self._ARRAYS:
-            setattr(self, name, getattr(self, name)[mask])
+        self._sync()
+        idx = np.flatnonzero(mask)
+        for buf in self._buf.values():
+            buf[: len(idx)] = buf[idx]
+        self._n = len(idx)
+        self._views()
         self.galleries = [g for g, k in zip(self.galleries, mask) if k]
 
-    def observe(self, rows: np.ndarray, xyxy: np.ndarray, frame: int, direction: bool = False) -> None:
+    def observe(self, rows: np.ndarray, xyxy: np.ndarray, frame: int, direction: bool = False,
+                history: bool = True) -> None:
         """Record this frame's observed boxes and the filter state after them (call after the update).
 
         With ``direction``, also OC-SORT's velocity direction: from the track's previous observation
-        (:meth:`previous_centre`) to this one.
+        (:meth:`previous_centre`) to this one. ``history=False`` skips the observation centres (only
+        OCM reads them).
         """
-        centre = (xyxy[:, :2] + xyxy[:, 2:]) / 2
         if direction and len(rows):
             prev, _ = self.previous_centre(frame, rows)
-            self.vel_dir[rows] = unit(centre - prev)
+            self.vel_dir[rows] = unit((xyxy[:, :2] + xyxy[:, 2:]) / 2 - prev)
         self.obs_mean[rows] = self.mean[rows]
         self.obs_cov[rows] = self.cov[rows]
         self.last_obs[rows] = xyxy
+        if not history:
+            return
+        centre = (xyxy[:, :2] + xyxy[:, 2:]) / 2
         slot = frame % self.history
         self.hist_c[rows, slot] = centre
         self.hist_f[rows, slot] = frame
@@ -139,7 +180,10 @@ class TrackTable:
         """Class voting: add each detection's score to its class; the track's class is the top one."""
         need = int(class_id.max()) + 1 if len(class_id) else 0
         if need > self.votes.shape[1]:
-            self.votes = np.pad(self.votes, ((0, 0), (0, need - self.votes.shape[1])))
+            self._sync()
+            v = self._buf["votes"]
+            self._buf["votes"] = np.pad(v, ((0, 0), (0, need - v.shape[1])))
+            self._views()
         np.add.at(self.votes, (rows, class_id), score)
         self.class_id[rows] = self.votes[rows].argmax(1)
 

@@ -55,6 +55,11 @@ class MoveNetDetector:
     """
 
     name = "movenet"
+    #: Tracker score tiers (``Pipeline`` applies them under the user's options): MoveNet's person scores
+    #: are low (pets09-dev matched boxes: median 0.19); births at the detector's own ``conf`` 0.2 and
+    #: association from 0.25 scored best there (benchmarks/detector_tiers.py), though pets09's small,
+    #: far people are outside what MoveNet is for (HOTA <= 11 at every tier).
+    score_tiers = {"high_score": 0.25, "new_track_score": 0.2}
 
     def __init__(
         self,
