@@ -208,3 +208,20 @@ def test_refined_sink_passes_a_discard_on_without_writing():
     sink.write(_R(0, _T([1], [[0, 0, 2, 2]])))
     sink.close(commit=False)
     assert inner.frames == [] and inner.closed == "dropped"
+
+
+def test_gsi_never_smooths_a_shrinking_box_past_zero_size():
+    # Track 9 of kitti-car-dev 0003 (frame, x, width) as the tracker wrote it: a car that drives in, then
+    # leaves at the left edge, its width falling to 4 px; the smooth curve went to -0.24 px without the floor.
+    track = [(56, 246.29, 39.11), (57, 239.89, 32.04), (58, 232.45, 44.00), (59, 228.01, 44.22),
+             (60, 222.67, 47.41), (61, 218.18, 47.46), (62, 214.09, 46.30), (63, 210.22, 47.78),
+             (64, 202.08, 50.73), (65, 194.92, 50.96), (66, 183.98, 54.63), (67, 174.36, 59.74),
+             (68, 166.23, 58.59), (69, 155.58, 60.29), (70, 145.09, 63.59), (71, 132.46, 67.90),
+             (72, 120.23, 71.33), (73, 109.42, 74.85), (74, 91.90, 79.61), (75, 81.11, 83.86),
+             (76, 69.58, 84.22), (77, 53.67, 90.51), (78, 35.91, 96.14), (79, 19.65, 104.85),
+             (80, 0.08, 112.88), (81, -0.11, 99.71), (82, -0.10, 84.68), (83, -0.09, 69.40),
+             (84, -0.07, 53.91), (85, -0.04, 38.33), (86, -0.02, 16.24), (87, -3.40, 4.15)]  # fmt: skip
+    f, x, w = (np.array(c) for c in zip(*track))
+    xyxy = np.stack([x, np.full(len(f), 170.0), x + w, np.full(len(f), 220.0)], axis=1)
+    out = smooth_gsi(Rows(f.astype(np.int64), np.ones(len(f), np.int64), xyxy, np.ones(len(f))))
+    assert (out.xyxy[:, 2] - out.xyxy[:, 0] >= 1.0).all() and (out.xyxy[:, 3] - out.xyxy[:, 1] >= 1.0).all()

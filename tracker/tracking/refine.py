@@ -30,6 +30,8 @@ METHODS = ("none", "linear", "gsi")
 
 #: Gap length filled by default (missing frames). StrongSORT's ``interval`` 20 fills up to 18.
 MAX_GAP = 20
+#: smallest width and height (pixels) a smoothed box keeps.
+MIN_SIZE = 1.0
 #: StrongSORT's ``tau`` for GSI.
 TAU = 10.0
 
@@ -94,6 +96,9 @@ def smooth_gsi(rows: Rows, tau: float = TAU, max_gap: int = MAX_GAP) -> Rows:
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(r.frame)]):
             t = r.frame[lo:hi].astype(np.float64)
             xyxy[lo:hi] = _gp_mean(t, r.xyxy[lo:hi], gsi_length_scale(hi - lo, tau))
+    # A box shrinking fast (a car leaving the frame) can be smoothed past zero size (kitti-car-dev 0003:
+    # width -0.24 px); keep every box at least MIN_SIZE wide and high, as the raw boxes were.
+    xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2] + MIN_SIZE)
     return Rows(r.frame, r.track_id, xyxy, r.score)
 
 
