@@ -72,7 +72,7 @@ def main(argv=None) -> int:
         for name, cmd in commands(video).items():
             for tree in trees:
                 times.setdefault((name, tree), []).append(first_result_s(cmd, tree, video))
-    header = "first result (s), median of %d" % args.repeats
+    header = f"first result (s), median of {args.repeats}"
     print(f"{header:<34}" + "".join(f"{str(t)[-24:]:>26}" for t in trees))
     for name in commands(video):
         row = "".join(

@@ -23,7 +23,7 @@ from ...errors import TrackerError
 from ..tflite import make_interpreter
 from .crops import crop_and_resize
 
-__all__ = ["TFLiteEmbedder", "DEFAULT_PATH"]
+__all__ = ["DEFAULT_PATH", "TFLiteEmbedder"]
 
 DEFAULT_PATH = Path(__file__).parent.parent / "weights" / "mobilenetv2-f17-64x32.tflite"
 
