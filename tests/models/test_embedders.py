@@ -81,7 +81,10 @@ def test_texture_separates_more_than_noise(embedder):
     assert same < diff
 
 
-def test_traced_once(embedder):
+def test_keras_path_traced_once():
+    from tracker.models.embedders import load_embedder
+
+    embedder = load_embedder("mobilenetv2", backend="keras")  # the default is the TFLite graph, untraced
     frame = np.zeros((60, 80, 3), np.uint8)
     for n in (1, 3, 7, 2):
         embedder(frame, np.tile([[0, 0, 40, 60]], (n, 1)).astype(float))

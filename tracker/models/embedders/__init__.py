@@ -2,7 +2,8 @@
 
 ``spec`` is one of:
 
-- a zoo name (``mobilenetv2``, the default: ImageNet MobileNetV2, see :mod:`tracker.models.embedders.cnn`);
+- a zoo name (``mobilenetv2``, the default: ImageNet MobileNetV2, see :mod:`tracker.models.embedders.cnn`;
+  at its default settings a TFLite graph, :mod:`tracker.models.embedders.tflite`);
 - ``tfhub:<handle>``: a TF Hub image *feature-vector* model (URL or local path; a URL is fetched
   once into ``TFHUB_CACHE_DIR`` and needs a network then). Hub models take RGB in [0, 1];
   crops are 224x224 unless ``crop_size`` is given or the model fixes its input size;
@@ -32,12 +33,32 @@ CONFIG_NAME = "embedder.json"
 WEIGHTS_NAME = "embedder.weights.h5"
 
 
-def mobilenetv2_embedder(crop_size=None, layer: str | None = None, weights: Any = "imagenet") -> Any:
-    """Zoo builder: ImageNet MobileNetV2 truncated at ``layer`` + global average pooling."""
-    from .cnn import DEFAULT_CROP, DEFAULT_LAYER, Embedder, truncated_mobilenetv2
+def mobilenetv2_embedder(
+    crop_size=None, layer: str | None = None, weights: Any = "imagenet", backend: str = "auto"
+) -> Any:
+    """Zoo builder: ImageNet MobileNetV2 truncated at ``layer`` + global average pooling.
 
-    crop = tuple(crop_size or DEFAULT_CROP)
-    model = truncated_mobilenetv2(layer or DEFAULT_LAYER, weights=weights, crop_size=crop)
+    At the defaults (64x32 crops, ``f17_out``, ImageNet weights) ``backend="auto"`` loads the shipped
+    TFLite conversion of that exact model (:mod:`.tflite`: same embeddings to < 1e-3, and no TensorFlow
+    import, which saves 2-4 s of start-up); other layers, crop sizes or weights, and
+    ``backend="keras"``, build the Keras model (:mod:`.cnn`), which training also uses.
+    """
+    from .cnn import DEFAULT_CROP, DEFAULT_LAYER
+
+    if backend not in ("auto", "tflite", "keras"):
+        raise TrackerError(f"embedder backend must be auto, tflite or keras, not {backend!r}")
+    crop = tuple(int(v) for v in (crop_size or DEFAULT_CROP))
+    layer = layer or DEFAULT_LAYER
+    shipped = crop == tuple(DEFAULT_CROP) and layer == DEFAULT_LAYER and isinstance(weights, str) and weights == "imagenet"
+    if backend == "tflite" and not shipped:
+        raise TrackerError(f"the TFLite mobilenetv2 embedder exists only for crop_size={DEFAULT_CROP}, layer={DEFAULT_LAYER}")
+    if backend != "keras" and shipped:
+        from .tflite import TFLiteEmbedder
+
+        return TFLiteEmbedder(name="mobilenetv2")
+    from .cnn import Embedder, truncated_mobilenetv2
+
+    model = truncated_mobilenetv2(layer, weights=weights, crop_size=crop)
     return Embedder(model, crop_size=crop, name="mobilenetv2")
 
 

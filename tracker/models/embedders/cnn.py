@@ -96,6 +96,8 @@ class Embedder:
             ],
             reduce_retracing=True,
         )
+        # TensorFlow's retracing warning formats repr(self) during this first trace, so dim must exist.
+        self.dim: int | None = None
         self.dim = int(self._embed(tf.zeros([8, 8, 3], tf.uint8), tf.constant([[0, 0, 1, 1]], tf.float32)).shape[-1])
 
     def _embed_graph(self, frame_bgr, boxes):
