@@ -1,4 +1,4 @@
-"""COCO class names.
+"""COCO class names, and the class mask a COCO detector is given.
 
 ``COCO_CLASSES`` holds the 80 detection classes in the order most COCO detectors number them
 (NanoDet, YOLO): ``COCO_CLASSES[class_id]``, 0 = person. The TF2 Detection API models instead use
@@ -7,6 +7,12 @@ the 0..79 index here.
 """
 
 from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import TrackerError
 
 COCO_CLASSES = [
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
@@ -32,3 +38,22 @@ COCO91_IDS = [
 COCO91_TO_80 = {cid: i for i, cid in enumerate(COCO91_IDS)}
 
 assert len(COCO_CLASSES) == 80 and len(COCO91_IDS) == 80
+
+
+def class_mask(classes: Iterable[str] | str | None, model: str) -> np.ndarray:
+    """A ``[80]`` float mask of the COCO classes to report (all when ``classes`` is None)."""
+    mask = np.ones(len(COCO_CLASSES), np.float32)
+    if classes is None:
+        return mask
+    if isinstance(classes, str):
+        classes = classes.split(",")
+    names = [c.strip() for c in classes if c.strip()]
+    unknown = [c for c in names if c not in COCO_CLASSES]
+    if unknown:
+        raise TrackerError(
+            f"unknown class {unknown[0]!r} for {model} (COCO-80 names, e.g. person, car, bicycle, dog, cat; "
+            "see tracker.models.coco.COCO_CLASSES)"
+        )
+    mask[:] = 0
+    mask[[COCO_CLASSES.index(c) for c in names]] = 1
+    return mask

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ...detections import Detections
 from ...errors import TrackerError
-from ..coco import COCO_CLASSES
+from ..coco import COCO_CLASSES, class_mask
 from .cross_class import suppress_cross_class
 from .nanodet import letterbox
 from ..tflite import make_interpreter
@@ -30,23 +30,6 @@ WEIGHTS_PATH = Path(__file__).parent.parent / "weights" / WEIGHTS_NAME
 GRAPH_MAX_DETECTIONS = 100  # the model's top-k; fixed when the graph was exported
 
 
-def class_mask(classes: Iterable[str] | str | None, model: str) -> np.ndarray:
-    """A ``[80]`` float mask of the COCO classes to report (all when ``classes`` is None)."""
-    mask = np.ones(NUM_CLASSES, np.float32)
-    if classes is None:
-        return mask
-    if isinstance(classes, str):
-        classes = classes.split(",")
-    names = [c.strip() for c in classes if c.strip()]
-    unknown = [c for c in names if c not in COCO_CLASSES]
-    if unknown:
-        raise TrackerError(
-            f"unknown class {unknown[0]!r} for {model} (COCO-80 names, e.g. person, car, bicycle, dog, cat; "
-            "see tracker.models.coco.COCO_CLASSES)"
-        )
-    mask[:] = 0
-    mask[[COCO_CLASSES.index(c) for c in names]] = 1
-    return mask
 
 
 def check_frame(frame) -> np.ndarray:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ...detections import Detections
 from ...errors import TrackerError
-from ..coco import COCO_CLASSES
+from ..coco import COCO_CLASSES, class_mask
 from ..tflite import make_interpreter
 
 __all__ = ["NanoDetDetector", "build", "letterbox", "decode_tf", "INPUT_SIZE", "WEIGHTS_NAME"]
@@ -96,22 +96,6 @@ def letterbox(frame: np.ndarray, size: int = INPUT_SIZE) -> tuple[np.ndarray, fl
     return out, scale, (px, py)
 
 
-def _resolve_classes(classes: Iterable[str] | None) -> np.ndarray:
-    mask = np.ones(NUM_CLASSES, np.float32)
-    if classes is None:
-        return mask
-    if isinstance(classes, str):
-        classes = [c for c in classes.split(",")]
-    names = [c.strip() for c in classes if c.strip()]
-    unknown = [c for c in names if c not in COCO_CLASSES]
-    if unknown:
-        raise TrackerError(
-            f"unknown class {unknown[0]!r} for nanodet (COCO-80 names, e.g. person, car, bicycle, dog, cat; "
-            "see tracker.models.coco.COCO_CLASSES)"
-        )
-    mask[:] = 0
-    mask[[COCO_CLASSES.index(c) for c in names]] = 1
-    return mask
 
 
 def _interpreter(path: Path, threads: int | None):
@@ -162,7 +146,7 @@ class NanoDetDetector:
         self.iou = float(iou)
         self.max_detections = min(int(max_detections), GRAPH_MAX_DETECTIONS)
         self.classes = list(COCO_CLASSES)
-        self._mask = _resolve_classes(classes)
+        self._mask = class_mask(classes, "nanodet")
         self._interp = _interpreter(Path(weights) if weights else WEIGHTS_PATH, threads)
         runner = self._interp.get_signature_runner()
         self._inputs = runner.get_input_details()

@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ...boxes import clip_xyxy, xyxy_to_yxyx_norm
 from ...errors import TrackerError
+from .crops import frame_and_boxes
 
 __all__ = ["Embedder", "DEFAULT_CROP", "DEFAULT_LAYER", "truncated_mobilenetv2", "build_model"]
 
@@ -122,18 +122,9 @@ class Embedder:
 
     def __call__(self, frame_bgr: np.ndarray, detections: Any) -> np.ndarray:
         """Unit-length embeddings, one row per detection (``Detections`` or an ``(N, 4)`` xyxy array)."""
-        frame = np.asarray(frame_bgr)
-        if frame.ndim != 3 or frame.shape[2] != 3:
-            raise TrackerError(f"embedder expects a BGR frame of shape (H, W, 3), got {frame.shape}")
-        xyxy = getattr(detections, "xyxy", detections)
-        xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
-        if len(xyxy) == 0:
+        frame, boxes = frame_and_boxes(frame_bgr, detections)
+        if len(boxes) == 0:
             return np.zeros((0, self.dim), np.float32)
-        h, w = frame.shape[:2]
-        xyxy = np.nan_to_num(xyxy, nan=0.0, posinf=0.0, neginf=0.0)
-        boxes = xyxy_to_yxyx_norm(clip_xyxy(xyxy, w, h), w, h).astype(np.float32)
-        if frame.dtype != np.uint8:
-            frame = np.clip(frame, 0, 255).astype(np.uint8)
         return self._embed(frame, boxes).numpy()
 
     def __repr__(self) -> str:

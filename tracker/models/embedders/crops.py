@@ -13,7 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["crop_and_resize"]
+from ...boxes import clip_xyxy, xyxy_to_yxyx_norm
+from ...errors import TrackerError
+
+__all__ = ["crop_and_resize", "frame_and_boxes"]
+
+
+def frame_and_boxes(frame_bgr, detections) -> tuple[np.ndarray, np.ndarray]:
+    """What both embedders take from a frame and its boxes: the frame as uint8 BGR ``(H, W, 3)`` and the
+    boxes (``Detections`` or an ``(N, 4)`` xyxy array; NaN/inf as 0) clipped to the frame, as normalised
+    yxyx float32 ``(N, 4)``."""
+    frame = np.asarray(frame_bgr)
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise TrackerError(f"embedder expects a BGR frame of shape (H, W, 3), got {frame.shape}")
+    xyxy = np.asarray(getattr(detections, "xyxy", detections), dtype=np.float64).reshape(-1, 4)
+    h, w = frame.shape[:2]
+    xyxy = np.nan_to_num(xyxy, nan=0.0, posinf=0.0, neginf=0.0)
+    boxes = xyxy_to_yxyx_norm(clip_xyxy(xyxy, w, h), w, h).astype(np.float32)
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    return frame, boxes
 
 
 def _coords(lo: np.ndarray, hi: np.ndarray, size: int, out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

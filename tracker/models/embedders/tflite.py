@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ...boxes import clip_xyxy, xyxy_to_yxyx_norm
 from ...errors import TrackerError
 from ..tflite import make_interpreter
-from .crops import crop_and_resize
+from .crops import crop_and_resize, frame_and_boxes
 
 __all__ = ["DEFAULT_PATH", "TFLiteEmbedder"]
 
@@ -68,17 +67,9 @@ class TFLiteEmbedder:
 
     def __call__(self, frame_bgr: np.ndarray, detections: Any) -> np.ndarray:
         """Unit-length embeddings, one row per detection (``Detections`` or an ``(N, 4)`` xyxy array)."""
-        frame = np.asarray(frame_bgr)
-        if frame.ndim != 3 or frame.shape[2] != 3:
-            raise TrackerError(f"embedder expects a BGR frame of shape (H, W, 3), got {frame.shape}")
-        xyxy = np.asarray(getattr(detections, "xyxy", detections), dtype=np.float64).reshape(-1, 4)
-        if len(xyxy) == 0:
+        frame, boxes = frame_and_boxes(frame_bgr, detections)
+        if len(boxes) == 0:
             return np.zeros((0, self.dim), np.float32)
-        h, w = frame.shape[:2]
-        xyxy = np.nan_to_num(xyxy, nan=0.0, posinf=0.0, neginf=0.0)
-        boxes = xyxy_to_yxyx_norm(clip_xyxy(xyxy, w, h), w, h).astype(np.float32)
-        if frame.dtype != np.uint8:
-            frame = np.clip(frame, 0, 255).astype(np.uint8)
         # Reversing the channel axis of the (view of the) frame makes the gathered crops RGB for free.
         return self.embed_crops(crop_and_resize(frame[..., ::-1], boxes, self.crop_size))
 
