@@ -76,3 +76,16 @@ def test_tracks_to_supervision_empty_feeds_supervision_tools():
     line = sv.LineZone(start=sv.Point(0, 10), end=sv.Point(100, 10))
     line.trigger(s)
     assert line.in_count == line.out_count == 0
+
+
+def test_record_methods_are_the_interop_functions():
+    sv = pytest.importorskip("supervision")
+    from tracker.detections import Detections
+    from tracker.tracking import Tracker
+
+    dets = Detections(np.array([[10.0, 20.0, 50.0, 120.0]]), np.array([0.9]), np.array([0]))
+    back = Detections.from_supervision(dets.to_supervision())
+    np.testing.assert_allclose(back.xyxy, dets.xyxy)
+    tracks = Tracker().update(dets)
+    out = tracks.to_supervision()
+    assert isinstance(out, sv.Detections) and out.tracker_id.tolist() == tracks.track_id.tolist()

@@ -166,6 +166,19 @@ class Detections:
 
         return cls(yxyx_norm_to_xyxy(boxes, width, height), scores, classes, **kw)
 
+    @classmethod
+    def from_supervision(cls, sv_detections) -> "Detections":
+        """From ``supervision.Detections`` (see :mod:`tracker.interop`)."""
+        from .interop import detections_from_supervision
+
+        return detections_from_supervision(sv_detections)
+
+    def to_supervision(self):
+        """As ``supervision.Detections`` (see :mod:`tracker.interop`; needs the ``supervision`` package)."""
+        from .interop import detections_to_supervision
+
+        return detections_to_supervision(self)
+
     # -- access ---------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.xyxy)
@@ -324,6 +337,13 @@ class Tracks:
     def empty(cls) -> "Tracks":
         z = np.zeros(0, np.int64)
         return cls(z, np.zeros((0, 4)), np.zeros(0), z, z.copy(), z.copy())
+
+    def to_supervision(self, coasting: bool = True):
+        """As ``supervision.Detections`` with ``tracker_id`` (see :mod:`tracker.interop`), e.g. for
+        supervision's annotators; ``coasting=False`` leaves out tracks not matched this frame."""
+        from .interop import tracks_to_supervision
+
+        return tracks_to_supervision(self, coasting=coasting)
 
     def __getitem__(self, index) -> "Tracks":
         if isinstance(index, (int, np.integer)):
