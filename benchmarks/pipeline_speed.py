@@ -6,7 +6,8 @@ Configurations (each reads the video through ``open_source``, so decoding always
 - ``detect``: the default NanoDet detector on every decoded frame;
 - ``full``: ``Pipeline()`` defaults (detector + MobileNetV2 appearance + tracker), no outputs;
 - ``full+out``: what ``tracker track VIDEO --out a.mp4 --mot-out a.txt --json-out a.jsonl --quiet``
-  does: the CLI's own loop (``tracker.cli.track._loop``: drawing, H.264 encode through ffmpeg,
+  does: the library's sinks and frame loop (``io.outputs.text_sinks``, ``render.video.annotated_sinks``,
+  ``runner.drive``: drawing, H.264 encode through ffmpeg,
   MOT and JSON lines), sinks closed inside the timing;
 - ``masks``: ``Pipeline(masks=True)`` (person masks from the selfie segmenter).
 
