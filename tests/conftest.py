@@ -27,6 +27,16 @@ def write_video(path: Path, n_frames: int = 20, fps: float = 30.0, width: int = 
     return path
 
 
+def count_frames(path: Path) -> int:
+    """How many frames OpenCV decodes from a video file (reading them all, not trusting the header)."""
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
 @pytest.fixture
 def make_video(tmp_path):
     """Factory: ``make_video(n_frames=20, fps=30.0, width=96, height=64, name="clip.mp4") -> Path``."""

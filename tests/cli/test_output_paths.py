@@ -17,6 +17,7 @@ import pytest
 
 from tracker.cli import main
 from tracker.io.atomic import AtomicFile
+from tests.conftest import count_frames
 
 
 @pytest.fixture
@@ -130,13 +131,6 @@ class FailingPipeline:
             yield FrameResult(n, frame.image, Detections.empty(), tracks, timestamp=n / 30)
 
 
-def count_video_frames(path: Path) -> int:
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    return n
-
 
 @pytest.mark.parametrize("error, code", [("TrackerError", 2), ("KeyboardInterrupt", 130)])
 @pytest.mark.parametrize("fail_after", [0, 4])
@@ -159,7 +153,7 @@ def test_error_mid_run_keeps_the_frames_done(workdir, capsys, monkeypatch, fail_
     assert set(after) == set(before) | {"new.csv"}  # nothing left beside the outputs
     assert all(after[n] != before[n] for n in ("old.mp4", "old.txt", "old.jsonl"))
     assert after["hard.jsonl"] == before["hard.jsonl"]  # the other name keeps the old file's content
-    assert count_video_frames(workdir / "old.mp4") == fail_after
+    assert count_frames(workdir / "old.mp4") == fail_after
     assert len((workdir / "old.txt").read_text().splitlines()) == fail_after
     assert len((workdir / "old.jsonl").read_text().splitlines()) == fail_after
     assert len((workdir / "new.csv").read_text().splitlines()) == 1 + fail_after

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tracker.cli import main
+from tests.conftest import count_frames
 
 skimage_data = pytest.importorskip("skimage.data")
 REF = Path(__file__).resolve().parents[1] / "data" / "astronaut_person_mask.png"
@@ -51,12 +52,7 @@ def test_image_overlay_and_mask(astronaut_png, tmp_path, capsys):
 def test_video_overlay(astronaut_video, tmp_path):
     out = tmp_path / "overlay.mp4"
     assert main(["segment", str(astronaut_video), "--out", str(out), "--quiet", "--max-frames", "5"]) == 0
-    cap = cv2.VideoCapture(str(out))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    assert n == 5
+    assert count_frames(out) == 5
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import pytest
+from tests.conftest import count_frames
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_videos" / "sample.mp4"
@@ -58,14 +58,6 @@ def old_outputs(folder: Path) -> dict[str, str]:
     return {name: sha(folder / name) for name in OUTPUTS.values()}
 
 
-def video_frames(path: Path) -> int:
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    return n
-
 
 def test_sigkill_leaves_the_old_outputs_intact(tmp_path):
     before = old_outputs(tmp_path)
@@ -101,7 +93,7 @@ def test_stop_keeps_exactly_the_frames_done(tmp_path, sig, code):
     k = len(records)
     assert 3 <= k < SAMPLE_FRAMES
     assert [r["frame"] for r in records] == list(range(k))
-    assert video_frames(tmp_path / "o.mp4") == k
+    assert count_frames(tmp_path / "o.mp4") == k
     mot_frames = {int(line.split(",")[0]) for line in (tmp_path / "o.txt").read_text().splitlines()}
     assert mot_frames == {r["frame"] + 1 for r in records if r["tracks"]}
     assert mot_frames, "the sample has people from the first frames on"
@@ -127,4 +119,4 @@ def test_second_run_on_the_same_output_is_refused(tmp_path):
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=TIMEOUT)
     assert first.returncode == 143
-    assert video_frames(tmp_path / "o.mp4") >= 3
+    assert count_frames(tmp_path / "o.mp4") >= 3

@@ -30,17 +30,10 @@ from tracker.io.sinks import (
     check_output_path,
     check_video_suffix,
 )
+from tests.conftest import count_frames
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-def count_frames(path: Path) -> int:
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    return n
 
 
 def frame(i: int, w: int = 96, h: int = 64) -> np.ndarray:
