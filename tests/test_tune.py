@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tracker.cli import main
-from tracker.cli.track import _tracker_options
+from tracker.cli.options import tracker_options
 from tracker.errors import TrackerError
 from tracker.eval.tracking import evaluate_mot
 from tracker.tune import load_config, save_config, tune
@@ -94,7 +94,7 @@ def test_command_line_flags_override_the_config_file(tmp_path):
     cfg = tmp_path / "c.json"
     save_config(cfg, {"max_age": 50, "n_init": 4, "high_score": 0.6})
     args = SimpleNamespace(config=str(cfg), max_age=2, n_init=None)
-    assert _tracker_options(args) == {"max_age": 2, "n_init": 4, "high_score": 0.6}
+    assert tracker_options(args) == {"max_age": 2, "n_init": 4, "high_score": 0.6}
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ def run_multi(args, sources: Sequence[str] | None = None) -> int:
     from ..multistream import live_multi, write_streams
     from ..render.video import annotated_sinks
     from ..stops import run_stoppable
+    from .options import tracker_options
 
     sources = list(sources if sources is not None else args.sources)
     if getattr(args, "out", None):
@@ -50,7 +51,7 @@ def run_multi(args, sources: Sequence[str] | None = None) -> int:
         try:
             streams = live_multi(
                 sources, detector=args.detector, embedder=None if args.no_appearance else args.embedder,
-                classes=args.classes, conf=args.conf, appearance=args.appearance, **_tracker_options(args),
+                classes=args.classes, conf=args.conf, appearance=args.appearance, **tracker_options(args),
             )  # fmt: skip
             names = streams.models.class_names
             sinks = [
@@ -70,9 +71,6 @@ def run_multi(args, sources: Sequence[str] | None = None) -> int:
 
     return run_stoppable(body)
 
-
-def _tracker_options(args) -> dict:
-    return {k: getattr(args, k) for k in ("max_age", "n_init") if getattr(args, k, None) is not None}
 
 
 def _status(stats: list[dict]) -> str:

@@ -129,11 +129,12 @@ def tracker_options(args) -> dict:
     return opts
 
 
-def check_adaptation(args, detection_file: bool) -> None:
-    """Mistakes in --config, --cmc, --refine and the analytics options, before any output file is opened."""
+def check_adaptation(args, detection_file: bool) -> dict:
+    """Mistakes in --config, --cmc, --refine and the analytics options, before any output file is opened.
+    Returns the tracker options (:func:`tracker_options`), so the settings file is read once."""
     from ..io.sources import STREAM_SCHEMES
 
-    tracker_options(args)
+    opts = tracker_options(args)
     if detection_file and getattr(args, "cmc", False):  # the motion is measured on images
         raise TrackerError("--cmc needs frames: pass --detector to run a detector on the sequence images")
     if getattr(args, "events_out", None) and not analytics_given(args):
@@ -144,6 +145,7 @@ def check_adaptation(args, detection_file: bool) -> None:
         src = str(args.source).strip()
         if args.live or src.isdigit() or src.lower().startswith(STREAM_SCHEMES):
             raise TrackerError("--refine needs the whole sequence first: not for cameras, streams or --live")
+    return opts
 
 
 def pose_detector(args) -> None:

@@ -11,9 +11,8 @@ from ..tracking.refine import MAX_GAP, METHODS
 from .checks import checked
 from .options import _Default, add_adaptation_options, add_tracking_options, check_adaptation, ignored_options, named_outputs
 from .options import pose_detector, refined_sinks as _refined
-from .options import tracker_options as _tracker_options
 
-__all__ = ["add_parser", "run", "add_tracking_options", "add_adaptation_options", "_Default", "_tracker_options"]
+__all__ = ["add_parser", "run", "add_tracking_options", "add_adaptation_options", "_Default"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -46,16 +45,17 @@ def run(args) -> int:
 
     pose_detector(args)
     file = args.detector is None and not getattr(args, "frames_only", False) and has_detection_file(args.source)
-    check_adaptation(args, file)
-    if file and ignored_options(args):
+    opts = check_adaptation(args, file)
+    ignored = ignored_options(args) if file else []
+    if ignored:
         from . import warn
 
-        warn(f"{', '.join(ignored_options(args))} ignored for a detections folder (its det/det.txt is tracked; "
+        warn(f"{', '.join(ignored)} ignored for a detections folder (its det/det.txt is tracked; "
              "pass --detector to detect on its images instead)")  # fmt: skip
-    return run_stoppable(lambda stops: _track(args, stops, file))
+    return run_stoppable(lambda stops: _track(args, stops, file, opts))
 
 
-def _track(args, stops, detection_file: bool) -> int:
+def _track(args, stops, detection_file: bool, opts: dict) -> int:
     """Reserve the outputs, build the stages and sinks, and let the library run the frame loop."""
     from ..analytics.outputs import analytics_sinks, build_analytics, events_format
     from ..io.outputs import reserve_outputs, text_sinks
@@ -80,7 +80,7 @@ def _track(args, stops, detection_file: bool) -> int:
                 analytics.class_names = list(source.classes) if source.classes else None
             feed, counting = analytics_sinks(analytics, outputs)
             sinks = counting + _refined(args, text_sinks(outputs, source.classes, analytics=feed))
-            results = track_detections(source, sinks=sinks, **_tracker_options(args))
+            results = track_detections(source, sinks=sinks, **opts)
         else:
             from ..io.sources import open_source
             from ..pipeline import Pipeline
@@ -91,7 +91,7 @@ def _track(args, stops, detection_file: bool) -> int:
             source = open_source(args.source, live=args.live)
             pipeline = Pipeline(
                 args.detector, None if args.no_appearance else args.embedder, classes=args.classes,
-                conf=args.conf, masks=args.masks, appearance=args.appearance, cmc=args.cmc, **_tracker_options(args),
+                conf=args.conf, masks=args.masks, appearance=args.appearance, cmc=args.cmc, **opts,
             )  # fmt: skip
             names = pipeline.class_names
             if analytics is not None:
