@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tfjs_graph import load_graph_def, sha256, to_tflite  # noqa: E402  (tools/ is on the path when run as a script)
+from tfjs_graph import detector_signature, load_graph_def, sha256, to_tflite  # noqa: E402  (tools/ is on the path when run as a script)
 
 OUTPUT_NAMES = ("Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4", "Identity_5")
 
@@ -188,12 +188,7 @@ def build_detect_function(net, max_detections: int, channels_last: bool = False)
 
     @tf.function(
         autograph=False,
-        input_signature=[
-            tf.TensorSpec([1, INPUT_SIZE, INPUT_SIZE, 3], tf.uint8, name="image"),
-            tf.TensorSpec([], tf.float32, name="score_threshold"),
-            tf.TensorSpec([], tf.float32, name="iou_threshold"),
-            tf.TensorSpec([NUM_CLASSES], tf.float32, name="class_mask"),
-        ]
+        input_signature=detector_signature(INPUT_SIZE, NUM_CLASSES)
     )
     def detect(image, score_threshold, iou_threshold, class_mask):
         return decode_tf(net, image, score_threshold, iou_threshold, class_mask, max_detections, channels_last)

@@ -41,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tfjs_graph import graph_function, load_graph_def, sha256, to_tflite, unfuse  # noqa: E402
+from tfjs_graph import detector_signature, graph_function, load_graph_def, sha256, to_tflite, unfuse  # noqa: E402
 
 
 def centernet_detect_function(json_path: Path, max_detections: int):
@@ -56,12 +56,7 @@ def centernet_detect_function(json_path: Path, max_detections: int):
 
     @tf.function(
         autograph=False,
-        input_signature=[
-            tf.TensorSpec([1, INPUT_SIZE, INPUT_SIZE, 3], tf.uint8, name="image"),
-            tf.TensorSpec([], tf.float32, name="score_threshold"),
-            tf.TensorSpec([], tf.float32, name="iou_threshold"),
-            tf.TensorSpec([NUM_CLASSES], tf.float32, name="class_mask"),
-        ],
+        input_signature=detector_signature(INPUT_SIZE, NUM_CLASSES),
     )
     def detect(image, score_threshold, iou_threshold, class_mask):
         x = tf.reverse(tf.cast(image, tf.float32), axis=[-1])  # BGR -> RGB

@@ -124,6 +124,19 @@ def graph_function(graph_def, inputs: Sequence[str], outputs: Sequence[str]):
     return wrapped.prune([g.get_tensor_by_name(n) for n in inputs], [g.get_tensor_by_name(n) for n in outputs])
 
 
+def detector_signature(input_size: int, num_classes: int) -> list:
+    """The inputs every shipped detector graph takes: a letterboxed uint8 BGR image, the score and IoU
+    thresholds, and a per-class float mask (the runtime side is ``tracker.models.detectors``)."""
+    import tensorflow as tf
+
+    return [
+        tf.TensorSpec([1, input_size, input_size, 3], tf.uint8, name="image"),
+        tf.TensorSpec([], tf.float32, name="score_threshold"),
+        tf.TensorSpec([], tf.float32, name="iou_threshold"),
+        tf.TensorSpec([num_classes], tf.float32, name="class_mask"),
+    ]
+
+
 def to_tflite(function, fp16: bool = True) -> bytes:
     """One TFLite flatbuffer (builtin ops only, a ``serving_default`` signature with named inputs and
     outputs) from a ``tf.function`` with an input signature; float16 weights by default."""
